@@ -1,0 +1,150 @@
+/**
+ * The error family of mcp-lifeline.
+ *
+ * Every error the runtime raises or reports is a {@link LifelineError} with a stable string
+ * `code` (`LIFELINE_ERR_*`), listed in docs/errors.md. Errors are branded with a
+ * `Symbol.for` key so `instanceof` works across two copies of the package (the undici habit).
+ *
+ * These are local errors. Protocol errors (numeric JSON-RPC codes) travel inside JSON-RPC
+ * error responses; the one the runtime synthesizes itself is {@link CONNECTION_LOST_RPC_CODE}.
+ */
+
+/** Every error code the runtime uses. Stable: code may depend on these strings. */
+export const ErrorCode = {
+  InvalidConfig: 'LIFELINE_ERR_INVALID_CONFIG',
+  InvalidMessage: 'LIFELINE_ERR_INVALID_MESSAGE',
+  NotStarted: 'LIFELINE_ERR_NOT_STARTED',
+  Closed: 'LIFELINE_ERR_CLOSED',
+  QueueFull: 'LIFELINE_ERR_QUEUE_FULL',
+  RequestExpired: 'LIFELINE_ERR_REQUEST_EXPIRED',
+  ConnectionLost: 'LIFELINE_ERR_CONNECTION_LOST',
+  ConnectTimeout: 'LIFELINE_ERR_CONNECT_TIMEOUT',
+  HeartbeatTimeout: 'LIFELINE_ERR_HEARTBEAT_TIMEOUT',
+  RetriesExhausted: 'LIFELINE_ERR_RETRIES_EXHAUSTED',
+  Spawn: 'LIFELINE_ERR_SPAWN',
+  ProcessExit: 'LIFELINE_ERR_PROCESS_EXIT',
+  Write: 'LIFELINE_ERR_WRITE',
+  Parse: 'LIFELINE_ERR_PARSE',
+  InvalidEnvelope: 'LIFELINE_ERR_INVALID_ENVELOPE',
+  MessageTooLarge: 'LIFELINE_ERR_MESSAGE_TOO_LARGE',
+  Session: 'LIFELINE_ERR_SESSION',
+} as const;
+
+/** One of the {@link ErrorCode} strings. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The JSON-RPC error code of the response the runtime synthesizes for a request that was
+ * written to a link that then died (or that could never be delivered). Implementation-defined
+ * server-error range; chosen apart from -32000 (which many servers use for their own failures)
+ * and from the codes MCP assigns. `error.data.code` carries the `LIFELINE_ERR_*` string.
+ */
+export const CONNECTION_LOST_RPC_CODE = -32090;
+
+/**
+ * The JSON-RPC error code of the response synthesized for a request whose answer exceeded
+ * `limits.maxMessageBytes`, or that waited in the queue past `timeouts.requestMs`.
+ */
+export const REQUEST_FAILED_RPC_CODE = -32091;
+
+const brand = Symbol.for('mcp-lifeline.error');
+
+/** Options every lifeline error takes. */
+export interface LifelineErrorOptions {
+  /** The underlying error, when there is one. */
+  cause?: unknown;
+  /** Whether trying again (a new attempt, a new process) can help. */
+  retryable?: boolean;
+}
+
+/** The base class of every error mcp-lifeline raises. */
+export class LifelineError extends Error {
+  override name = 'LifelineError';
+  /** The stable `LIFELINE_ERR_*` code. */
+  readonly code: ErrorCode;
+  /** Whether trying again (a new attempt, a new process) can help. */
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: LifelineErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+
+  get [brand](): true {
+    return true;
+  }
+
+  /**
+   * Branded check, so errors from another copy of the package still match: any branded value
+   * is a `LifelineError`; for a subclass the error's `name` must also be the subclass's.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || !(brand in value)) return false;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class tested against (the base or a subclass).
+    return this === LifelineError || (value as { name?: unknown }).name === this.name;
+  }
+
+  /** A plain object for logs and snapshots: name, code, message, retryable. */
+  toJSON(): { name: string; code: ErrorCode; message: string; retryable: boolean } {
+    return { name: this.name, code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+/** The configuration is invalid; nothing was started. */
+export class ConfigError extends LifelineError {
+  override name = 'ConfigError';
+  /** Every problem found, one line each, naming the key and what was expected. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(ErrorCode.InvalidConfig, `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** An outbound message is not a valid JSON-RPC 2.0 envelope; it never reached the wire. */
+export class InvalidMessageError extends LifelineError {
+  override name = 'InvalidMessageError';
+  constructor(reason: string) {
+    super(ErrorCode.InvalidMessage, `Refusing to send an invalid JSON-RPC message: ${reason}`);
+  }
+}
+
+/** A message was sent in a state that cannot take it (before start, after close, or failed). */
+export class StateError extends LifelineError {
+  override name = 'StateError';
+}
+
+/** The outbound queue is full (by count or bytes) while the link is down. */
+export class QueueFullError extends LifelineError {
+  override name = 'QueueFullError';
+  constructor(limit: string) {
+    super(ErrorCode.QueueFull, `Outbound queue full (${limit}); message rejected while the link is down`, {
+      retryable: true,
+    });
+  }
+}
+
+/**
+ * The link failed. Produced by the link actors; `retryable` says whether a new attempt can
+ * help (a missing command, a 401 or a missing image cannot).
+ */
+export class LinkError extends LifelineError {
+  override name = 'LinkError';
+}
+
+/** A message in the codec was rejected: bad JSON, a broken envelope, or over the size limit. */
+export class CodecError extends LifelineError {
+  override name = 'CodecError';
+}
+
+/** Whether a value is a lifeline error with the given code. */
+export function hasErrorCode(value: unknown, code: ErrorCode): value is LifelineError {
+  return value instanceof LifelineError && value.code === code;
+}
+
+/** Turns anything thrown into an Error (for `onerror`). */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

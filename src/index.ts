@@ -1,0 +1,55 @@
+/**
+ * mcp-lifeline: supervised, self-healing MCP transports on XState v5.
+ *
+ * @packageDocumentation
+ */
+
+export type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse, RequestId } from './codec/jsonrpc.js';
+export {
+  CONNECTION_LOST_RPC_CODE,
+  CodecError,
+  ConfigError,
+  ErrorCode,
+  InvalidMessageError,
+  LifelineError,
+  type LifelineErrorOptions,
+  LinkError,
+  QueueFullError,
+  REQUEST_FAILED_RPC_CODE,
+  StateError,
+} from './errors.js';
+export {
+  type ConnectionContext,
+  type ConnectionEvent,
+  type ConnectionInput,
+  type ConnectionMachine,
+  type ConnectionState,
+  connectionMachine,
+  type ProtocolEra,
+} from './machines/connection.js';
+export {
+  backoffDelay,
+  type ConnectionPolicy,
+  DEFAULT_POLICY,
+  type HeartbeatPolicy,
+  type ReconnectPolicy,
+  type TimeoutPolicy,
+} from './machines/policy.js';
+export type { Logger } from './runtime/logger.js';
+export type {
+  Clock,
+  CommonConfig,
+  LimitsPolicy,
+  QueuePolicy,
+  StdioConfig,
+  TransportConfig,
+} from './runtime/options.js';
+export {
+  createTransport,
+  type LifecycleStatus,
+  LifelineTransport,
+  type SendOptions,
+  type TransportStats,
+} from './runtime/transport.js';
+export type { Diagnostic, LinkHandle, LinkLogic, LinkSink } from './transports/link.js';
+export type { StderrMode } from './transports/stdio.js';

@@ -1,0 +1,250 @@
+/**
+ * The configuration `createTransport()` takes, its defaults, and its validation.
+ * Every problem is reported at once, naming the key and what was expected.
+ */
+
+import type { InspectionEvent, Observer } from 'xstate';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../codec/ndjson.js';
+import { ConfigError } from '../errors.js';
+import {
+  type ConnectionPolicy,
+  DEFAULT_POLICY,
+  type HeartbeatPolicy,
+  type ReconnectPolicy,
+} from '../machines/policy.js';
+import type { StderrMode } from '../transports/stdio.js';
+import type { Logger } from './logger.js';
+
+/**
+ * A clock: real time by default; XState's `SimulatedClock` fits, so tests can drive every
+ * timer of the machine and the runtime together.
+ */
+export interface Clock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+  /** Current time in ms; `Date.now` when absent. */
+  now?(): number;
+}
+
+/** Outbound queue bounds (messages wait here while the link is down). */
+export interface QueuePolicy {
+  /** Most messages waiting at once. Default 1000. */
+  maxMessages: number;
+  /** Most bytes (serialized) waiting at once. Default 16 MiB. */
+  maxBytes: number;
+}
+
+/** Size limits. */
+export interface LimitsPolicy {
+  /** Largest inbound message accepted, in bytes. Default 16 MiB (the SDK stops at 10 MiB). */
+  maxMessageBytes: number;
+}
+
+/** Options every transport type shares. */
+export interface CommonConfig {
+  reconnect?: Partial<ReconnectPolicy>;
+  timeouts?: { connectMs?: number; closeMs?: number; requestMs?: number };
+  heartbeat?: Partial<HeartbeatPolicy>;
+  queue?: Partial<QueuePolicy>;
+  limits?: Partial<LimitsPolicy>;
+  /** An XState inspection observer (e.g. from `@statelyai/inspect`), passed to the actor. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Receives lifecycle events and diagnostics, secrets redacted. Any object with these four methods (pino works). */
+  logger?: Logger;
+  /** The clock for timers (XState's `SimulatedClock` in tests). Default: real time. */
+  clock?: Clock;
+  /** A seed for the backoff jitter, to make delays reproducible. Default: random. */
+  seed?: number;
+}
+
+/** A server started as a child process speaking NDJSON over stdin/stdout. */
+export interface StdioConfig extends CommonConfig {
+  /** May be omitted when `command` is present. */
+  type?: 'stdio';
+  command: string;
+  args?: readonly string[];
+  /** Extra environment variables. Values are secrets: never logged. */
+  env?: Readonly<Record<string, string>>;
+  /** Give the child this process's whole environment. Default false: only HOME, LOGNAME, PATH, SHELL, TERM, USER. */
+  inheritEnv?: boolean;
+  cwd?: string;
+  /**
+   * The server's stderr, always drained: `'diagnostics'` (default; each line goes to the
+   * logger at debug level), `'pipe'` (readable as `transport.stderr`), `'ignore'`, `'inherit'`.
+   */
+  stderr?: StderrMode;
+}
+
+/** What `createTransport()` accepts. Later transport types extend this union. */
+export type TransportConfig = StdioConfig;
+
+/** The configuration after defaults and validation. */
+export interface ResolvedConfig {
+  type: 'stdio';
+  stdio: {
+    command: string;
+    args: readonly string[];
+    env: Readonly<Record<string, string>>;
+    inheritEnv: boolean;
+    cwd: string | undefined;
+    stderr: StderrMode;
+  };
+  policy: ConnectionPolicy;
+  queue: QueuePolicy;
+  limits: LimitsPolicy;
+  /** Strings that must never appear in logs or errors (env values). */
+  secrets: readonly string[];
+}
+
+export const DEFAULT_QUEUE: QueuePolicy = { maxMessages: 1000, maxBytes: 16 * 1024 * 1024 };
+export const DEFAULT_LIMITS: LimitsPolicy = { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES };
+
+const STDERR_MODES: readonly StderrMode[] = ['diagnostics', 'pipe', 'ignore', 'inherit'];
+
+type Problems = string[];
+
+function checkNumber(
+  problems: Problems,
+  key: string,
+  value: unknown,
+  min: number,
+  allowInfinity = false,
+): void {
+  if (value === undefined) return;
+  const ok =
+    typeof value === 'number' &&
+    !Number.isNaN(value) &&
+    value >= min &&
+    (allowInfinity || Number.isFinite(value));
+  if (!ok)
+    problems.push(
+      `${key}: expected a number >= ${min}${allowInfinity ? ' (or Infinity)' : ''}, got ${describe(value)}`,
+    );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
+}
+
+function checkObject(
+  problems: Problems,
+  key: string,
+  value: unknown,
+): value is Record<string, unknown> | undefined {
+  if (value === undefined) return true;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return true;
+  problems.push(`${key}: expected an object, got ${describe(value)}`);
+  return false;
+}
+
+function resolvePolicy(config: CommonConfig, problems: Problems): ConnectionPolicy {
+  const reconnect = config.reconnect ?? {};
+  const timeouts = config.timeouts ?? {};
+  const heartbeat = config.heartbeat ?? {};
+  if (checkObject(problems, 'reconnect', config.reconnect)) {
+    checkNumber(problems, 'reconnect.initialDelayMs', reconnect.initialDelayMs, 0);
+    checkNumber(problems, 'reconnect.multiplier', reconnect.multiplier, 1);
+    checkNumber(problems, 'reconnect.maxDelayMs', reconnect.maxDelayMs, 0);
+    checkNumber(problems, 'reconnect.maxAttempts', reconnect.maxAttempts, 0, true);
+    const jitter = reconnect.jitter;
+    if (
+      jitter !== undefined &&
+      jitter !== 'full' &&
+      !(typeof jitter === 'number' && jitter >= 0 && jitter <= 1)
+    ) {
+      problems.push(`reconnect.jitter: expected a number from 0 to 1 or "full", got ${describe(jitter)}`);
+    }
+  }
+  if (checkObject(problems, 'timeouts', config.timeouts)) {
+    checkNumber(problems, 'timeouts.connectMs', timeouts.connectMs, 1);
+    checkNumber(problems, 'timeouts.closeMs', timeouts.closeMs, 0);
+    checkNumber(problems, 'timeouts.requestMs', timeouts.requestMs, 1);
+  }
+  if (checkObject(problems, 'heartbeat', config.heartbeat)) {
+    checkNumber(problems, 'heartbeat.intervalMs', heartbeat.intervalMs, 0);
+    checkNumber(problems, 'heartbeat.timeoutMs', heartbeat.timeoutMs, 1);
+  }
+  const resolvedTimeouts: ConnectionPolicy['timeouts'] = {
+    connectMs: timeouts.connectMs ?? DEFAULT_POLICY.timeouts.connectMs,
+    closeMs: timeouts.closeMs ?? DEFAULT_POLICY.timeouts.closeMs,
+  };
+  if (timeouts.requestMs !== undefined) resolvedTimeouts.requestMs = timeouts.requestMs;
+  return {
+    reconnect: { ...DEFAULT_POLICY.reconnect, ...reconnect },
+    timeouts: resolvedTimeouts,
+    heartbeat: { ...DEFAULT_POLICY.heartbeat, ...heartbeat },
+  };
+}
+
+/**
+ * Applies defaults and checks a transport configuration.
+ *
+ * @throws {ConfigError} listing every problem found.
+ */
+export function resolveConfig(config: TransportConfig): ResolvedConfig {
+  const problems: Problems = [];
+  if (typeof config !== 'object' || config === null)
+    throw new ConfigError(['expected a configuration object']);
+  const type = config.type ?? ('command' in config ? 'stdio' : undefined);
+  if (type !== 'stdio') {
+    const named = (config as { type?: unknown }).type;
+    throw new ConfigError([
+      named === undefined
+        ? 'type: cannot infer the transport; give `command` (stdio)'
+        : `type: ${describe(named)} is not a transport this version supports (stdio)`,
+    ]);
+  }
+  if (typeof config.command !== 'string' || config.command.length === 0) {
+    problems.push(`command: expected a non-empty string, got ${describe(config.command)}`);
+  }
+  if (
+    config.args !== undefined &&
+    (!Array.isArray(config.args) || !config.args.every((a) => typeof a === 'string'))
+  ) {
+    problems.push('args: expected an array of strings');
+  }
+  const env = config.env ?? {};
+  if (checkObject(problems, 'env', config.env)) {
+    for (const [key, value] of Object.entries(env)) {
+      if (typeof value !== 'string')
+        problems.push(`env.${key}: expected a string, got ${describe(typeof value)}`);
+    }
+  }
+  if (config.cwd !== undefined && typeof config.cwd !== 'string') problems.push('cwd: expected a string');
+  if (config.inheritEnv !== undefined && typeof config.inheritEnv !== 'boolean')
+    problems.push('inheritEnv: expected a boolean');
+  if (config.stderr !== undefined && !STDERR_MODES.includes(config.stderr)) {
+    problems.push(`stderr: expected one of ${STDERR_MODES.join(', ')}, got ${describe(config.stderr)}`);
+  }
+  const policy = resolvePolicy(config, problems);
+  if (checkObject(problems, 'queue', config.queue)) {
+    checkNumber(problems, 'queue.maxMessages', config.queue?.maxMessages, 0);
+    checkNumber(problems, 'queue.maxBytes', config.queue?.maxBytes, 0);
+  }
+  if (checkObject(problems, 'limits', config.limits)) {
+    checkNumber(problems, 'limits.maxMessageBytes', config.limits?.maxMessageBytes, 1);
+  }
+  if (config.logger !== undefined) {
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+      if (typeof config.logger?.[level] !== 'function') problems.push(`logger.${level}: expected a function`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    type: 'stdio',
+    stdio: {
+      command: config.command,
+      args: config.args ?? [],
+      env,
+      inheritEnv: config.inheritEnv ?? false,
+      cwd: config.cwd,
+      stderr: config.stderr ?? 'diagnostics',
+    },
+    policy,
+    queue: { ...DEFAULT_QUEUE, ...config.queue },
+    limits: { ...DEFAULT_LIMITS, ...config.limits },
+    secrets: Object.values(env).filter((value) => typeof value === 'string' && value.length >= 4),
+  };
+}

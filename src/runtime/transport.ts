@@ -1,0 +1,725 @@
+/**
+ * `createTransport()`: an SDK-compatible Transport around one connection actor.
+ *
+ * The data path bypasses the machine: `send()` writes straight to the live link's `send`, and
+ * inbound messages come from the link's sink straight to `onmessage`. The machine decides
+ * whether there is a live link; this class keeps the promises around it (DESIGN.md): a bounded
+ * queue while the link is down, an in-flight table whose requests are answered at once when
+ * the link dies, and session re-establishment before the queue is flushed.
+ */
+
+import { PassThrough } from 'node:stream';
+import { type Actor, createActor, type SnapshotFrom } from 'xstate';
+import {
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type RequestId,
+  validateMessage,
+} from '../codec/jsonrpc.js';
+import {
+  ErrorCode,
+  InvalidMessageError,
+  type LifelineError,
+  LinkError,
+  type QueueFullError,
+  StateError,
+  toError,
+} from '../errors.js';
+import {
+  type ConnectionMachine,
+  type ConnectionState,
+  connectionMachine,
+  type ProtocolEra,
+} from '../machines/connection.js';
+import type { Diagnostic, LinkHandle, LinkSink } from '../transports/link.js';
+import {
+  connectionLostResponse,
+  expiredResponse,
+  looksLikeNotification,
+  recoverId,
+  tooLargeResponse,
+} from './failures.js';
+import { createLinkLogic } from './links.js';
+import { createRedactingLogger, type RuntimeLogger } from './logger.js';
+import { MessageStream } from './message-stream.js';
+import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options.js';
+import { OutboundQueue } from './queue.js';
+import { INTERNAL_ID_PREFIX, isInternalId, LISTEN_METHOD, SessionRecord } from './session.js';
+
+/** A lifecycle change, as `subscribe()` listeners receive it. */
+export interface LifecycleStatus {
+  state: ConnectionState;
+  /** Retries since the link last proved itself. */
+  attempt: number;
+  /** In `reconnecting`: the wait before the next attempt, in ms. */
+  delayMs: number;
+  /** The last failure (in `failed`: why it gave up). */
+  error: LifelineError | undefined;
+  era: ProtocolEra | undefined;
+  protocolVersion: string | undefined;
+  /** When this state was entered (ms since the epoch, the transport's clock). */
+  since: number;
+}
+
+/** Counters: every outbound message ends in `written` or `failed`. */
+export interface TransportStats {
+  /** Messages written to a link. */
+  written: number;
+  /** Inbound messages delivered to the client. */
+  received: number;
+  /** Messages waiting in the queue now. */
+  queued: number;
+  /** Outbound messages failed to their caller (rejected sends, synthesized error responses, dropped notifications). */
+  failed: number;
+  /** Sessions re-established on a new link. */
+  reestablished: number;
+  /** Links started. */
+  links: number;
+}
+
+/** Options of `send()` (the SDK's TransportSendOptions; the runtime needs none of them on stdio). */
+export interface SendOptions {
+  relatedRequestId?: RequestId;
+  [key: string]: unknown;
+}
+
+interface InflightEntry {
+  method: string;
+  /** Kept for requests re-sent on a new link (modern-era `subscriptions/listen`). */
+  replay: JsonRpcRequest | undefined;
+}
+
+const realClock: Clock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+};
+
+function topState(snapshot: SnapshotFrom<ConnectionMachine>): ConnectionState {
+  const value = snapshot.value;
+  return (typeof value === 'string' ? value : Object.keys(value)[0]) as ConnectionState;
+}
+
+/**
+ * A supervised MCP transport: a drop-in `Transport` for the SDK `Client` (v1 and v2) that
+ * reconnects, re-establishes the session and never leaves a request hanging.
+ */
+export class LifelineTransport {
+  /** Set by the SDK `Client`; called for every inbound message. */
+  onmessage?: ((message: JsonRpcMessage) => void) | undefined;
+  /** Out-of-band problems: a link that died, a garbage line. Not necessarily fatal. */
+  onerror?: ((error: Error) => void) | undefined;
+  /** Called once per close: after `close()`, or when the connection gives up (`failed`). */
+  onclose?: (() => void) | undefined;
+  /** The session id (HTTP); undefined on stdio, so the SDK Client runs its handshake. */
+  sessionId?: string | undefined;
+
+  /** The live XState actor: `transport.actor.getSnapshot().matches('open')`. */
+  readonly actor: Actor<ConnectionMachine>;
+  /** The server's process id (stdio links only), while a process runs. */
+  declare readonly pid: number | undefined;
+  /** The server's stderr when `stderr: 'pipe'`, otherwise null (stdio links only). */
+  declare readonly stderr: PassThrough | null;
+
+  readonly #config: ResolvedConfig;
+  readonly #log: RuntimeLogger;
+  readonly #clock: Clock;
+  readonly #now: () => number;
+  readonly #queue: OutboundQueue;
+  readonly #inflight = new Map<RequestId, InflightEntry>();
+  readonly #inboundRequests = new Set<RequestId>();
+  readonly #session = new SessionRecord();
+  readonly #listeners = new Set<(status: LifecycleStatus) => void>();
+  readonly #streams = new Set<MessageStream>();
+  readonly #stderr: PassThrough | null;
+  readonly #stats: TransportStats = {
+    written: 0,
+    received: 0,
+    queued: 0,
+    failed: 0,
+    reestablished: 0,
+    links: 0,
+  };
+
+  #link: LinkHandle | undefined;
+  #ready = false;
+  #proven = false;
+  #hadLink = false;
+  #active = false;
+  #lastActivity = 0;
+  #internalIds = 0;
+  #replayId: string | undefined;
+  #replayTimer: unknown;
+  #pingId: string | undefined;
+  #expiryTimer: unknown;
+  #status: LifecycleStatus;
+  #startWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  #closeWaiters: (() => void)[] = [];
+
+  constructor(config: TransportConfig) {
+    this.#config = resolveConfig(config);
+    this.#log = createRedactingLogger(config.logger, this.#config.secrets, config.command ?? 'transport');
+    this.#clock = config.clock ?? realClock;
+    const clock = this.#clock;
+    this.#now = clock.now === undefined ? Date.now : () => (clock.now as () => number)();
+    this.#queue = new OutboundQueue(this.#config.queue);
+    this.#stderr = this.#config.stdio.stderr === 'pipe' ? new PassThrough() : null;
+
+    const machine = connectionMachine.provide({
+      actors: { link: createLinkLogic(this.#config, this.#sink, this.#stderr) },
+      actions: {
+        linkUp: ({ event }) => {
+          if (event.type === 'link.up') this.#onLinkUp(event.link);
+        },
+        linkDown: ({ event }) => {
+          if (event.type === 'link.down') this.#onLinkDown(event.error);
+        },
+        probeLink: () => this.#probe(),
+      },
+    });
+    const options: Parameters<typeof createActor<typeof machine>>[1] = {
+      input:
+        config.seed === undefined
+          ? { policy: this.#config.policy }
+          : { policy: this.#config.policy, seed: config.seed },
+    };
+    if (config.clock !== undefined) options.clock = config.clock as NonNullable<typeof options.clock>;
+    if (config.inspect !== undefined) options.inspect = config.inspect;
+    this.actor = createActor(machine, options);
+    this.#status = this.#statusOf(this.actor.getSnapshot(), this.#now());
+    this.actor.subscribe({
+      next: (snapshot) => this.#onSnapshot(snapshot),
+      error: (error) => this.#log.error('connection actor failed', { error }),
+    });
+    this.actor.start();
+
+    // Only stdio-like links expose these: the v2 SDK treats a transport with both as stdio.
+    if (this.#config.type === 'stdio') {
+      Object.defineProperty(this, 'pid', { enumerable: true, get: () => this.#link?.pid });
+      Object.defineProperty(this, 'stderr', { enumerable: true, get: () => this.#stderr });
+    }
+  }
+
+  /** The top-level state now. */
+  get state(): ConnectionState {
+    return this.#status.state;
+  }
+
+  /** The latest lifecycle status. */
+  get status(): LifecycleStatus {
+    return this.#status;
+  }
+
+  /** Message counters. */
+  get stats(): Readonly<TransportStats> {
+    return { ...this.#stats, queued: this.#queue.size };
+  }
+
+  /**
+   * Starts connecting. Resolves once the link is open; rejects with the typed error when the
+   * connection gives up (`failed`) or is closed first. After `close()` or `failed`, starts afresh.
+   */
+  start(): Promise<void> {
+    const state = this.#status.state;
+    if (state === 'open') return Promise.resolve();
+    if (state === 'closing') return this.#whenIdle().then(() => this.start());
+    const opened = new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
+    if (state === 'idle' || state === 'failed') {
+      this.#active = true;
+      this.#hadLink = false;
+      this.actor.send({ type: 'connection.start' });
+    }
+    return opened;
+  }
+
+  /**
+   * Sends one message: written at once when the link is open, queued while it is down.
+   * Resolves once written or queued; rejects with a typed error (invalid message, queue full,
+   * not started, closed). A request that cannot be answered gets a synthesized error response.
+   */
+  send(message: JsonRpcMessage, _options?: SendOptions): Promise<void> {
+    const reason = validateMessage(message);
+    if (reason !== undefined) return this.#refuse(new InvalidMessageError(reason));
+    const state = this.#status.state;
+    if (state === 'idle' || state === 'closing' || state === 'failed')
+      return this.#refuse(this.#notSendable(state));
+
+    if ('method' in message) {
+      this.#session.noteOutbound(message);
+      if ('id' in message) {
+        if (this.#inflight.has(message.id)) {
+          return this.#refuse(
+            new InvalidMessageError(`request id ${JSON.stringify(message.id)} is already in flight`),
+          );
+        }
+        this.#inflight.set(message.id, {
+          method: message.method,
+          replay: message.method === LISTEN_METHOD ? message : undefined,
+        });
+      }
+    } else if (!this.#inboundRequests.delete(message.id)) {
+      // An answer to a request of a previous link: the server that asked is gone.
+      this.#diagnostic({
+        source: 'runtime',
+        level: 'debug',
+        message: `Dropped a response to ${message.id}: its link is gone`,
+      });
+      return Promise.resolve();
+    }
+
+    if (this.#link !== undefined && this.#ready) return this.#write(this.#link, message);
+    try {
+      this.#queue.push(message, this.#now());
+    } catch (error) {
+      if ('id' in message && 'method' in message) this.#inflight.delete(message.id);
+      return this.#refuse(error as QueueFullError);
+    }
+    this.#scheduleExpiry();
+    return Promise.resolve();
+  }
+
+  /** Closes gracefully within the close deadlines; resolves in `idle`. `onclose` fires once. */
+  close(): Promise<void> {
+    const state = this.#status.state;
+    const closed = this.#whenIdle();
+    if (state === 'idle') {
+      this.#finishClose();
+    } else {
+      this.actor.send({ type: 'connection.close' });
+    }
+    return closed;
+  }
+
+  /** Called by the SDK once the protocol version is negotiated; fixes the era. */
+  setProtocolVersion(version: string): void {
+    this.#session.setProtocolVersion(version);
+    this.actor.send({ type: 'session.update', protocolVersion: version, era: this.#session.era ?? 'legacy' });
+  }
+
+  /** Called by the SDK during connect (HTTP header validation; nothing to do on stdio). */
+  setSupportedProtocolVersions(_versions: string[]): void {}
+
+  /** Listens to lifecycle changes; returns the unsubscribe function. */
+  subscribe(listener: (status: LifecycleStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Pull-style reading: every inbound message, in order, until the transport closes (the
+   * iteration ends) or fails (it throws the typed error). Messages still go to `onmessage` too.
+   */
+  messages(): AsyncIterableIterator<JsonRpcMessage> {
+    const stream = new MessageStream(() => this.#streams.delete(stream));
+    this.#streams.add(stream);
+    return stream;
+  }
+
+  /** `await using transport = createTransport(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // --- the data path ---
+
+  readonly #sink: LinkSink = {
+    message: (message) => this.#receive(message),
+    diagnostic: (diagnostic) => this.#diagnostic(diagnostic),
+    oversize: (info) => this.#onOversize(info),
+    activity: () => {
+      this.#lastActivity = this.#now();
+    },
+  };
+
+  #write(link: LinkHandle, message: JsonRpcMessage): Promise<void> {
+    this.#stats.written += 1;
+    return link.send(message).catch((error: unknown) => {
+      // The link died under the write. Its requests are answered by linkDown; this one may
+      // already have been, so forget it and tell the caller the write failed.
+      if ('id' in message && 'method' in message) this.#inflight.delete(message.id);
+      this.#stats.failed += 1;
+      throw error;
+    });
+  }
+
+  #receive(message: JsonRpcMessage): void {
+    if (!('method' in message)) {
+      if (isInternalId(message.id)) {
+        this.#onInternalResponse(message);
+        return;
+      }
+      const entry = this.#inflight.get(message.id);
+      if (entry === undefined) {
+        this.#diagnostic({
+          source: 'runtime',
+          level: 'warn',
+          message: `Dropped a response for unknown request id ${message.id}`,
+        });
+        return;
+      }
+      this.#inflight.delete(message.id);
+      if (entry.method === 'initialize') {
+        const era = this.#session.noteResponse(message);
+        if (era !== undefined)
+          this.actor.send({
+            type: 'session.update',
+            era,
+            protocolVersion: this.#session.protocolVersion ?? '',
+          });
+      }
+    } else if ('id' in message) {
+      this.#inboundRequests.add(message.id);
+    }
+    if (!this.#proven && this.#ready) this.#markProven();
+    this.#deliver(message);
+  }
+
+  #deliver(message: JsonRpcMessage): void {
+    this.#stats.received += 1;
+    try {
+      this.onmessage?.(message);
+    } catch (error) {
+      this.#reportError(toError(error));
+    }
+    for (const stream of this.#streams) stream.push(message);
+  }
+
+  #flush(): void {
+    const link = this.#link;
+    while (link !== undefined && this.#ready && this.#link === link) {
+      const entry = this.#queue.shift();
+      if (entry === undefined) break;
+      this.#write(link, entry.message).catch((error: unknown) => this.#reportError(toError(error)));
+    }
+    this.#scheduleExpiry();
+  }
+
+  // --- link lifecycle (called from machine actions) ---
+
+  #onLinkUp(link: LinkHandle): void {
+    this.#link = link;
+    this.#proven = false;
+    this.#stats.links += 1;
+    const replay = this.#hadLink && this.#session.needsReplay;
+    this.#hadLink = true;
+    if (replay) {
+      this.#replayHandshake(link);
+    } else {
+      this.#ready = true;
+      this.#resendSubscriptions(link);
+      this.#flush();
+    }
+  }
+
+  #onLinkDown(error: LifelineError): void {
+    this.#link = undefined;
+    this.#ready = false;
+    this.#replayId = undefined;
+    this.#pingId = undefined;
+    this.#clearTimer('replay');
+    this.#inboundRequests.clear();
+    this.#log.warn(`link down: ${error.message}`, { code: error.code, retryable: error.retryable });
+    this.#failInflight(error, false);
+    this.#reportError(error);
+  }
+
+  #replayHandshake(link: LinkHandle): void {
+    const initialize = this.#session.replayInitialize();
+    if (initialize === undefined) return;
+    this.#ready = false;
+    this.#replayId = String(initialize.id);
+    this.#replayTimer = this.#clock.setTimeout(() => {
+      this.#replayTimer = undefined;
+      this.#linkFailed(`no answer to the replayed initialize within timeouts.connectMs`, true);
+    }, this.#config.policy.timeouts.connectMs);
+    this.#log.info('re-establishing the session on the new link');
+    link.send(initialize).catch(() => {});
+  }
+
+  #onInternalResponse(response: JsonRpcResponse): void {
+    if (response.id === this.#replayId && this.#link !== undefined) {
+      this.#replayId = undefined;
+      this.#clearTimer('replay');
+      const problem = this.#session.checkReplayAnswer(response);
+      if (problem !== undefined) {
+        this.#linkFailed(problem, 'error' in response);
+        return;
+      }
+      const link = this.#link;
+      link.send(this.#session.replayInitialized()).catch(() => {});
+      this.#stats.reestablished += 1;
+      this.#ready = true;
+      this.#markProven();
+      this.#log.info('session re-established');
+      this.#resendSubscriptions(link);
+      this.#flush();
+    } else if (response.id === this.#pingId) {
+      this.#pingId = undefined;
+      this.actor.send({ type: 'heartbeat.ack' });
+    }
+  }
+
+  #linkFailed(reason: string, retryable: boolean): void {
+    const error = new LinkError(ErrorCode.Session, `Cannot re-establish the session: ${reason}`, {
+      retryable,
+    });
+    this.actor.send({ type: 'link.down', error });
+  }
+
+  #resendSubscriptions(link: LinkHandle): void {
+    for (const entry of this.#inflight.values()) {
+      if (entry.replay !== undefined) this.#write(link, entry.replay).catch(() => {});
+    }
+  }
+
+  #markProven(): void {
+    this.#proven = true;
+    this.actor.send({ type: 'link.proven' });
+  }
+
+  #probe(): void {
+    const link = this.#link;
+    const silentFor = this.#now() - this.#lastActivity;
+    // A busy link needs no ping; the modern era has no ping method (process liveness covers stdio).
+    if (
+      silentFor < this.#config.policy.heartbeat.intervalMs ||
+      link === undefined ||
+      !this.#ready ||
+      this.#session.era === 'modern'
+    ) {
+      queueMicrotask(() => this.actor.send({ type: 'heartbeat.ack' }));
+      return;
+    }
+    this.#internalIds += 1;
+    const id = `${INTERNAL_ID_PREFIX}ping:${this.#internalIds}`;
+    this.#pingId = id;
+    link.send({ jsonrpc: '2.0', id, method: 'ping' }).catch(() => {});
+  }
+
+  #onOversize(info: { bytes: number; head: string; tail: string }): void {
+    const id = recoverId(info.head, info.tail);
+    if (id !== undefined && this.#inflight.delete(id)) {
+      this.#stats.failed += 1;
+      this.#deliver(tooLargeResponse(id, info.bytes, this.#config.limits.maxMessageBytes));
+      return;
+    }
+    if (id !== undefined || looksLikeNotification(info.head)) return;
+    // Whose answer was dropped is unknown: restart the link rather than let a request hang.
+    const error = new LinkError(
+      ErrorCode.MessageTooLarge,
+      `Dropped an inbound message of ${info.bytes} bytes (over limits.maxMessageBytes) whose request id cannot be recovered; restarting the link`,
+      { retryable: true },
+    );
+    this.actor.send({ type: 'link.down', error });
+  }
+
+  // --- failing what cannot be delivered ---
+
+  #failInflight(cause: LifelineError, closed: boolean): void {
+    for (const [id, entry] of this.#inflight) {
+      if (entry.replay !== undefined && !closed) continue;
+      this.#inflight.delete(id);
+      this.#stats.failed += 1;
+      this.#deliver(connectionLostResponse(id, cause, closed));
+    }
+  }
+
+  #failQueue(cause: LifelineError, closed: boolean): void {
+    let droppedNotifications = 0;
+    for (const entry of this.#queue.drain()) {
+      const message = entry.message;
+      this.#stats.failed += 1;
+      if ('id' in message && 'method' in message) {
+        this.#inflight.delete(message.id);
+        this.#deliver(connectionLostResponse(message.id, cause, closed));
+      } else {
+        droppedNotifications += 1;
+      }
+    }
+    if (droppedNotifications > 0) {
+      this.#reportError(
+        new StateError(
+          ErrorCode.ConnectionLost,
+          `${droppedNotifications} queued message(s) could not be delivered: ${cause.message}`,
+        ),
+      );
+    }
+  }
+
+  #scheduleExpiry(): void {
+    const requestMs = this.#config.policy.timeouts.requestMs;
+    if (requestMs === undefined || this.#expiryTimer !== undefined) return;
+    const oldest = this.#queue.peek();
+    if (oldest === undefined) return;
+    const wait = Math.max(0, oldest.queuedAt + requestMs - this.#now());
+    this.#expiryTimer = this.#clock.setTimeout(() => {
+      this.#expiryTimer = undefined;
+      const now = this.#now();
+      for (
+        let entry = this.#queue.peek();
+        entry !== undefined && now - entry.queuedAt >= requestMs;
+        entry = this.#queue.peek()
+      ) {
+        this.#queue.shift();
+        this.#stats.failed += 1;
+        const message = entry.message;
+        if ('id' in message && 'method' in message) {
+          this.#inflight.delete(message.id);
+          this.#deliver(expiredResponse(message.id, requestMs));
+        }
+      }
+      this.#scheduleExpiry();
+    }, wait);
+  }
+
+  #clearTimer(which: 'replay' | 'expiry'): void {
+    const timer = which === 'replay' ? this.#replayTimer : this.#expiryTimer;
+    if (timer !== undefined) this.#clock.clearTimeout(timer);
+    if (which === 'replay') this.#replayTimer = undefined;
+    else this.#expiryTimer = undefined;
+  }
+
+  // --- lifecycle bookkeeping ---
+
+  #onSnapshot(snapshot: SnapshotFrom<ConnectionMachine>): void {
+    const previous = this.#status;
+    const state = topState(snapshot);
+    const { attempt, delayMs } = snapshot.context;
+    if (state === previous.state && attempt === previous.attempt && delayMs === previous.delayMs) return;
+    this.#status = this.#statusOf(snapshot, state === previous.state ? previous.since : this.#now());
+    if (state !== previous.state) this.#onStateEntered(state, this.#status);
+    for (const listener of this.#listeners) {
+      try {
+        listener(this.#status);
+      } catch (error) {
+        this.#reportError(toError(error));
+      }
+    }
+  }
+
+  #statusOf(snapshot: SnapshotFrom<ConnectionMachine>, since: number): LifecycleStatus {
+    const { attempt, delayMs, lastError, era, protocolVersion } = snapshot.context;
+    return { state: topState(snapshot), attempt, delayMs, error: lastError, era, protocolVersion, since };
+  }
+
+  #onStateEntered(state: ConnectionState, status: LifecycleStatus): void {
+    switch (state) {
+      case 'connecting':
+        this.#log.info(`connecting (attempt ${status.attempt})`);
+        break;
+      case 'open':
+        this.#log.info('open', { pid: this.#link?.pid });
+        for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
+        break;
+      case 'reconnecting':
+        this.#log.warn(`reconnecting in ${status.delayMs} ms (attempt ${status.attempt})`, {
+          error: status.error?.message,
+        });
+        break;
+      case 'closing':
+        this.#log.info('closing');
+        break;
+      case 'failed':
+        this.#onFailed(status.error ?? new StateError(ErrorCode.Closed, 'The connection failed'));
+        break;
+      case 'idle':
+        this.#finishClose();
+        break;
+    }
+  }
+
+  #onFailed(error: LifelineError): void {
+    this.#log.error(`failed: ${error.message}`, { code: error.code });
+    this.#clearTimer('expiry');
+    this.#failInflight(error, false);
+    this.#failQueue(error, false);
+    this.#inflight.clear();
+    for (const waiter of this.#startWaiters.splice(0)) waiter.reject(error);
+    for (const stream of this.#streams) stream.fail(error);
+    this.#reportError(error);
+    this.#notifyClosed();
+  }
+
+  #finishClose(): void {
+    const cause = new StateError(ErrorCode.Closed, 'The transport was closed');
+    this.#link = undefined;
+    this.#ready = false;
+    this.#clearTimer('expiry');
+    this.#clearTimer('replay');
+    this.#failInflight(cause, true);
+    this.#failQueue(cause, true);
+    this.#inboundRequests.clear();
+    this.#session.reset();
+    for (const waiter of this.#startWaiters.splice(0)) waiter.reject(cause);
+    for (const stream of this.#streams) stream.end();
+    this.#notifyClosed();
+    for (const resolve of this.#closeWaiters.splice(0)) resolve();
+  }
+
+  #notifyClosed(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    try {
+      this.onclose?.();
+    } catch (error) {
+      this.#reportError(toError(error));
+    }
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#status.state === 'idle') return Promise.resolve();
+    return new Promise((resolve) => this.#closeWaiters.push(resolve));
+  }
+
+  #notSendable(state: 'idle' | 'closing' | 'failed'): StateError {
+    if (state === 'idle')
+      return new StateError(ErrorCode.NotStarted, 'The transport is not started; call start() first');
+    if (state === 'closing') return new StateError(ErrorCode.Closed, 'The transport is closing');
+    const cause = this.#status.error;
+    return new StateError(
+      ErrorCode.Closed,
+      `The connection failed${cause ? `: ${cause.message}` : ''}; call start() to retry`,
+      {
+        cause,
+      },
+    );
+  }
+
+  #refuse(error: LifelineError): Promise<never> {
+    this.#stats.failed += 1;
+    return Promise.reject(error);
+  }
+
+  #diagnostic(diagnostic: Diagnostic): void {
+    const fields =
+      diagnostic.error === undefined
+        ? { source: diagnostic.source }
+        : { source: diagnostic.source, code: (diagnostic.error as LifelineError).code };
+    this.#log[diagnostic.level](diagnostic.message, fields);
+  }
+
+  #reportError(error: Error): void {
+    try {
+      this.onerror?.(error);
+    } catch {
+      // A throwing error handler must not break the data path.
+    }
+  }
+}
+
+/**
+ * Creates a supervised transport from a configuration. Drop it into the SDK `Client`:
+ *
+ * @example
+ * ```ts
+ * const transport = createTransport({ command: 'node', args: ['server.js'] });
+ * const client = new Client({ name: 'agent', version: '1.0.0' });
+ * await client.connect(transport);
+ * transport.subscribe((status) => console.log(status.state));
+ * ```
+ *
+ * @throws {ConfigError} when the configuration is invalid (every problem listed).
+ */
+export function createTransport(config: TransportConfig): LifelineTransport {
+  return new LifelineTransport(config);
+}

@@ -1,0 +1,319 @@
+/**
+ * The stdio link: one child process speaking NDJSON on stdin/stdout.
+ *
+ * Spawned without a shell, in its own process group (so wrappers such as npx or uvx cannot
+ * orphan the real server: we signal the whole group), with a minimal environment unless the
+ * configuration opts into inheriting. stderr is always drained. Graceful close follows the
+ * spec: end stdin, wait, SIGTERM the group, wait, SIGKILL.
+ *
+ * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#stdio
+ */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { fromCallback } from 'xstate';
+import type { JsonRpcMessage } from '../codec/jsonrpc.js';
+import { createNdjsonDecoder, encodeMessage } from '../codec/ndjson.js';
+import { ErrorCode, LinkError } from '../errors.js';
+import { createLineSplitter } from './lines.js';
+import type { LinkCloseEvent, LinkHandle, LinkInput, LinkLogic, LinkSink } from './link.js';
+import { groupAlive, killGroup, trackGroup, untrackGroup } from './process-group.js';
+
+/** What to do with the server's stderr. It is always drained, whatever the choice. */
+export type StderrMode = 'diagnostics' | 'pipe' | 'ignore' | 'inherit';
+
+/** Options of the stdio link (the resolved `stdio` part of the transport configuration). */
+export interface StdioLinkOptions {
+  command: string;
+  args: readonly string[];
+  /** Extra environment variables for the child. */
+  env: Readonly<Record<string, string>>;
+  /** Pass this process's whole environment to the child (default: only a safe minimum). */
+  inheritEnv: boolean;
+  cwd?: string | undefined;
+  stderr: StderrMode;
+  /** In `pipe` mode, where stderr bytes go (lossy when nobody reads it: it never blocks the child). */
+  stderrStream?: Writable | undefined;
+  maxMessageBytes: number;
+}
+
+/** The variables a child gets by default (the SDK's list, POSIX). */
+const DEFAULT_ENV_KEYS = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'] as const;
+
+/** Spawn failures that a new attempt cannot fix. */
+const PERMANENT_SPAWN_CODES = new Set([
+  'ENOENT',
+  'EACCES',
+  'ENOTDIR',
+  'EISDIR',
+  'ENAMETOOLONG',
+  'ELOOP',
+  'E2BIG',
+  'EINVAL',
+]);
+
+/** The environment a child process starts with. */
+export function childEnvironment(options: Pick<StdioLinkOptions, 'env' | 'inheritEnv'>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  if (options.inheritEnv) {
+    Object.assign(env, process.env);
+  } else {
+    for (const key of DEFAULT_ENV_KEYS) {
+      const value = process.env[key];
+      // Skip exported shell functions, as the SDK does: they are a known injection vector.
+      if (value !== undefined && !value.startsWith('()')) env[key] = value;
+    }
+  }
+  return Object.assign(env, options.env);
+}
+
+function spawnError(options: StdioLinkOptions, cause: NodeJS.ErrnoException): LinkError {
+  const code = cause.code ?? 'UNKNOWN';
+  const permanent = PERMANENT_SPAWN_CODES.has(code);
+  let reason = `${code}`;
+  if (code === 'ENOENT') {
+    reason =
+      options.cwd !== undefined && !existsSync(options.cwd)
+        ? `working directory ${options.cwd} does not exist`
+        : 'command not found';
+  } else if (code === 'EACCES') {
+    reason = 'permission denied';
+  }
+  const hint = permanent ? 'retrying cannot help' : 'will retry';
+  return new LinkError(
+    ErrorCode.Spawn,
+    `Cannot start server command "${options.command}": ${reason} (${hint})`,
+    {
+      cause,
+      retryable: !permanent,
+    },
+  );
+}
+
+function exitError(code: number | null, signal: NodeJS.Signals | null): LinkError {
+  const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+  return new LinkError(ErrorCode.ProcessExit, `Server process ${how}`, { retryable: true });
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/**
+ * Creates the link actor logic for a stdio server. Each start of the actor is one process.
+ *
+ * @param sink where inbound messages and diagnostics go (the runtime).
+ */
+export function createStdioLink(options: StdioLinkOptions, sink: LinkSink): LinkLogic {
+  return fromCallback<LinkCloseEvent, LinkInput>(({ sendBack, receive }) => {
+    let finished = false;
+    let closing = false;
+    let child: ChildProcess;
+
+    const reportDown = (error: LinkError): void => {
+      if (finished || closing) return;
+      finished = true;
+      sendBack({ type: 'link.down', error });
+    };
+
+    try {
+      child = spawn(options.command, options.args, {
+        cwd: options.cwd,
+        env: childEnvironment(options),
+        stdio: [
+          'pipe',
+          'pipe',
+          options.stderr === 'inherit' ? 'inherit' : options.stderr === 'ignore' ? 'ignore' : 'pipe',
+        ],
+        detached: true,
+        shell: false,
+        windowsHide: true,
+      });
+    } catch (cause) {
+      reportDown(spawnError(options, cause as NodeJS.ErrnoException));
+      return;
+    }
+
+    const stdin = child.stdin as Writable;
+    const drain = createDrainGate();
+    const decoder = createNdjsonDecoder({
+      maxMessageBytes: options.maxMessageBytes,
+      onMessage: (message) => sink.message(message),
+      onProblem: (problem) => {
+        if (problem.type === 'oversize') {
+          sink.oversize({ bytes: problem.bytes, head: problem.head, tail: problem.tail });
+        }
+        sink.diagnostic({
+          source: 'stdout',
+          level: 'warn',
+          message: `${problem.error.message}: ${abbreviate(problem.head)}`,
+          error: problem.error,
+        });
+      },
+    });
+
+    child.stdout?.on('data', (chunk: Buffer) => {
+      sink.activity();
+      decoder.feed(chunk);
+    });
+    if (options.stderr === 'diagnostics') {
+      const lines = createLineSplitter((line) =>
+        sink.diagnostic({ source: 'stderr', level: 'debug', message: line }),
+      );
+      child.stderr?.on('data', lines);
+    } else if (options.stderr === 'pipe') {
+      const target = options.stderrStream;
+      child.stderr?.on('data', (chunk: Buffer) => {
+        // Never let an unread stderr block the child (SDK #2776): drop what nobody reads.
+        if (target !== undefined && target.writableLength < target.writableHighWaterMark) target.write(chunk);
+      });
+    }
+    // A write to a dead child fails with EPIPE; the exit event reports the death.
+    stdin.on('error', (error) => drain.fail(linkWriteError(error)));
+    stdin.on('drain', () => drain.open());
+
+    const send = (message: JsonRpcMessage): Promise<void> => {
+      if (finished || closing || !stdin.writable) {
+        return Promise.reject(
+          new LinkError(ErrorCode.Write, 'The server process is not accepting input', { retryable: true }),
+        );
+      }
+      return stdin.write(encodeMessage(message)) ? Promise.resolve() : drain.wait();
+    };
+
+    child.once('spawn', () => {
+      const pid = child.pid;
+      if (pid !== undefined) trackGroup(pid);
+      const handle: LinkHandle = pid === undefined ? { send } : { send, pid };
+      sendBack({ type: 'link.up', link: handle });
+    });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      // Before 'spawn' this is a spawn failure; later, a failed kill or pipe, reported by exit.
+      if (child.pid === undefined) reportDown(spawnError(options, error));
+      else
+        sink.diagnostic({
+          source: 'process',
+          level: 'warn',
+          message: `Server process error: ${error.message}`,
+          error,
+        });
+    });
+    child.once('exit', (code, signal) => {
+      const error = exitError(code, signal);
+      drain.fail(error);
+      reportDown(error);
+    });
+
+    receive((event) => {
+      if (event.type !== 'link.close' || closing) return;
+      closing = true;
+      void shutdown(child, event.closeMs).then(() => {
+        if (!finished) {
+          finished = true;
+          sendBack({ type: 'link.closed' });
+        }
+      });
+    });
+
+    return () => {
+      finished = true;
+      drain.fail(new LinkError(ErrorCode.Write, 'The link was stopped', { retryable: true }));
+      const pid = child.pid;
+      if (pid !== undefined) {
+        if (!hasExited(child) || groupAlive(pid)) killGroup(pid, 'SIGKILL');
+        untrackGroup(pid);
+      }
+      child.stdout?.removeAllListeners('data');
+      child.stderr?.removeAllListeners('data');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      stdin.destroy();
+      decoder.reset();
+    };
+  });
+}
+
+/**
+ * The graceful shutdown: end stdin, wait `closeMs`; SIGTERM the group, wait `closeMs`; SIGKILL.
+ * Once the leader is gone, stragglers in its group (a wrapper's real server) get the same.
+ */
+async function shutdown(child: ChildProcess, closeMs: number): Promise<void> {
+  const pid = child.pid;
+  child.stdin?.end();
+  if (pid === undefined) return;
+  if (!(await exited(child, closeMs))) {
+    killGroup(pid, 'SIGTERM');
+    if (!(await exited(child, closeMs))) {
+      killGroup(pid, 'SIGKILL');
+      await exited(child, closeMs);
+    }
+  }
+  if (groupAlive(pid)) {
+    killGroup(pid, 'SIGTERM');
+    if (!(await until(() => !groupAlive(pid), closeMs))) killGroup(pid, 'SIGKILL');
+  }
+  untrackGroup(pid);
+}
+
+function exited(child: ChildProcess, ms: number): Promise<boolean> {
+  if (hasExited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(false);
+    }, ms);
+    const onExit = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+function linkWriteError(cause: Error): LinkError {
+  return new LinkError(ErrorCode.Write, `Cannot write to the server process: ${cause.message}`, {
+    cause,
+    retryable: true,
+  });
+}
+
+function abbreviate(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
+
+/** One shared promise for writers waiting on `drain`; rejected when the link dies, so no send hangs. */
+function createDrainGate() {
+  let pending: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | undefined;
+  return {
+    wait(): Promise<void> {
+      if (pending === undefined) {
+        let resolve!: () => void;
+        let reject!: (error: Error) => void;
+        const promise = new Promise<void>((res, rej) => {
+          resolve = res;
+          reject = rej;
+        });
+        pending = { promise, resolve, reject };
+      }
+      return pending.promise;
+    },
+    open(): void {
+      pending?.resolve();
+      pending = undefined;
+    },
+    fail(error: Error): void {
+      pending?.reject(error);
+      pending = undefined;
+    },
+  };
+}
