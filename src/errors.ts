@@ -28,6 +28,7 @@ export const ErrorCode = {
   InvalidEnvelope: 'LIFELINE_ERR_INVALID_ENVELOPE',
   MessageTooLarge: 'LIFELINE_ERR_MESSAGE_TOO_LARGE',
   Session: 'LIFELINE_ERR_SESSION',
+  LinkCrashed: 'LIFELINE_ERR_LINK_CRASHED',
 } as const;
 
 /** One of the {@link ErrorCode} strings. */

@@ -55,7 +55,9 @@ export type ConnectionEvent =
   | { type: 'link.proven' }
   | { type: 'heartbeat.ack' }
   | { type: 'heartbeat.missed' }
-  | { type: 'session.update'; era?: ProtocolEra; protocolVersion?: string; sessionId?: string | undefined };
+  | { type: 'session.update'; era?: ProtocolEra; protocolVersion?: string; sessionId?: string | undefined }
+  /** Sent by XState when the link actor throws (a transport bug): handled like a retryable `link.down`. */
+  | { type: 'xstate.error.actor.link'; error: unknown };
 
 /** The top-level states. */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closing' | 'failed';
@@ -140,6 +142,14 @@ export const connectionMachine = setup({
       ),
     })),
     reportHeartbeatMissed: raise({ type: 'heartbeat.missed' }),
+    reportLinkCrash: raise(({ event }) => ({
+      type: 'link.down' as const,
+      error: new LinkError(
+        ErrorCode.LinkCrashed,
+        `The link actor threw: ${event.type === 'xstate.error.actor.link' ? String((event.error as Error)?.message ?? event.error) : 'unknown error'}`,
+        { retryable: true, cause: event.type === 'xstate.error.actor.link' ? event.error : undefined },
+      ),
+    })),
     reportDeadLink: raise(({ context }) => ({
       type: 'link.down' as const,
       error: new LinkError(
@@ -203,6 +213,7 @@ export const connectionMachine = setup({
       on: {
         'link.up': { target: 'open', actions: 'linkUp' },
         'link.down': onLinkDown,
+        'xstate.error.actor.link': { actions: ['stopLink', 'reportLinkCrash'] },
         'connection.close': { target: 'closing' },
       },
     },
@@ -212,6 +223,7 @@ export const connectionMachine = setup({
         'link.down': onLinkDown,
         'link.proven': { actions: ['resetAttempts', 'clearError'] },
         'heartbeat.missed': { actions: 'reportDeadLink' },
+        'xstate.error.actor.link': { actions: ['stopLink', 'reportLinkCrash'] },
         'connection.close': { target: 'closing' },
       },
       states: {
@@ -249,6 +261,7 @@ export const connectionMachine = setup({
       on: {
         'link.closed': { target: 'idle', actions: 'stopLink' },
         'link.down': { target: 'idle', actions: 'stopLink' },
+        'xstate.error.actor.link': { target: 'idle', actions: 'stopLink' },
       },
     },
     failed: {

@@ -1054,3 +1054,46 @@ describe('connectionMachine', () => {
     });
   });
 });
+
+describe('a link actor that throws', () => {
+  function crashing(throwOnStart: boolean) {
+    const clock = new SimulatedClock();
+    let starts = 0;
+    const machine = connectionMachine.provide({
+      actors: {
+        link: fromCallback<LinkCloseEvent, LinkInput>(({ sendBack }) => {
+          starts += 1;
+          if (throwOnStart) throw new Error('transport bug');
+          sendBack({ type: 'link.up', link: handle });
+        }),
+      },
+    });
+    const actor = createActor(machine, { input: { policy: POLICY, seed: 1 }, clock });
+    actors.push(actor);
+    actor.start();
+    return { actor, clock, starts: () => starts };
+  }
+
+  it('is treated as a retryable link failure instead of stopping the connection actor', () => {
+    const h = crashing(true);
+    h.actor.send({ type: 'connection.start' });
+    const snapshot = h.actor.getSnapshot();
+    expect(snapshot.status).toBe('active');
+    expect(topState(snapshot.value)).toBe('reconnecting');
+    expect(snapshot.context.lastError?.code).toBe(ErrorCode.LinkCrashed);
+    expect(snapshot.context.linked).toBe(false);
+    h.clock.increment(100);
+    expect(h.starts()).toBe(2);
+  });
+
+  it('spends the retry budget like any failure, then fails', () => {
+    const h = crashing(true);
+    h.actor.send({ type: 'connection.start' });
+    for (let i = 0; i < 10; i++) h.clock.increment(1000);
+    const snapshot = h.actor.getSnapshot();
+    expect(topState(snapshot.value)).toBe('failed');
+    expect(snapshot.context.lastError?.code).toBe(ErrorCode.RetriesExhausted);
+    h.actor.send({ type: 'connection.close' });
+    expect(topState(h.actor.getSnapshot().value)).toBe('idle');
+  });
+});
