@@ -16,14 +16,14 @@ export interface JsonRpcRequest {
   jsonrpc: '2.0';
   id: RequestId;
   method: string;
-  params?: Record<string, unknown> | unknown[];
+  params?: Record<string, unknown> | unknown[] | undefined;
 }
 
 /** A notification: no id, never answered. */
 export interface JsonRpcNotification {
   jsonrpc: '2.0';
   method: string;
-  params?: Record<string, unknown> | unknown[];
+  params?: Record<string, unknown> | unknown[] | undefined;
 }
 
 /** A successful response. */
@@ -37,7 +37,7 @@ export interface JsonRpcResultResponse {
 export interface JsonRpcErrorObject {
   code: number;
   message: string;
-  data?: unknown;
+  data?: unknown | undefined;
 }
 
 /** A failed response. */
@@ -52,6 +52,14 @@ export type JsonRpcResponse = JsonRpcResultResponse | JsonRpcErrorResponse;
 
 /** Any single JSON-RPC message (batches are not part of MCP since 2025-06-18). */
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
+
+/**
+ * What a sender may hand over. The SDK's types also allow an error response without an id
+ * (JSON-RPC's answer to a request it could not parse); validation refuses it before the wire.
+ */
+export type JsonRpcMessageInput =
+  | JsonRpcMessage
+  | { jsonrpc: '2.0'; id?: RequestId | undefined; error: JsonRpcErrorObject };
 
 /** Standard JSON-RPC error codes. */
 export const RpcErrorCode = {

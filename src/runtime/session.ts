@@ -33,9 +33,6 @@ export function isInternalId(id: unknown): id is string {
   return typeof id === 'string' && id.startsWith(INTERNAL_ID_PREFIX);
 }
 
-/** The method whose requests stay open as subscriptions in the modern era. */
-export const LISTEN_METHOD = 'subscriptions/listen';
-
 /** Records the handshake and checks a replay's answer. */
 export class SessionRecord {
   #initialize: JsonRpcRequest | undefined;

@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import {
   type JsonRpcMessage,
-  type JsonRpcRequest,
+  type JsonRpcMessageInput,
   type JsonRpcResponse,
   type RequestId,
   validateMessage,
@@ -33,19 +33,13 @@ import {
   type ProtocolEra,
 } from '../machines/connection.js';
 import type { Diagnostic, LinkHandle, LinkSink } from '../transports/link.js';
-import {
-  connectionLostResponse,
-  expiredResponse,
-  looksLikeNotification,
-  recoverId,
-  tooLargeResponse,
-} from './failures.js';
+import { looksLikeNotification, recoverId, tooLargeResponse } from './failures.js';
 import { createLinkLogic } from './links.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
 import { MessageStream } from './message-stream.js';
 import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options.js';
-import { OutboundQueue } from './queue.js';
-import { INTERNAL_ID_PREFIX, isInternalId, LISTEN_METHOD, SessionRecord } from './session.js';
+import { Outbound } from './outbound.js';
+import { INTERNAL_ID_PREFIX, isInternalId, SessionRecord } from './session.js';
 
 /** A lifecycle change, as `subscribe()` listeners receive it. */
 export interface LifecycleStatus {
@@ -84,12 +78,6 @@ export interface SendOptions {
   [key: string]: unknown;
 }
 
-interface InflightEntry {
-  method: string;
-  /** Kept for requests re-sent on a new link (modern-era `subscriptions/listen`). */
-  replay: JsonRpcRequest | undefined;
-}
-
 const realClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
@@ -105,8 +93,11 @@ function topState(snapshot: SnapshotFrom<ConnectionMachine>): ConnectionState {
  * reconnects, re-establishes the session and never leaves a request hanging.
  */
 export class LifelineTransport {
-  /** Set by the SDK `Client`; called for every inbound message. */
-  onmessage?: ((message: JsonRpcMessage) => void) | undefined;
+  /**
+   * Set by the SDK `Client`; called for every inbound message (always a valid JSON-RPC message;
+   * typed with the SDK's wider input type so the SDK's handler fits).
+   */
+  onmessage?: ((message: JsonRpcMessageInput) => void) | undefined;
   /** Out-of-band problems: a link that died, a garbage line. Not necessarily fatal. */
   onerror?: ((error: Error) => void) | undefined;
   /** Called once per close: after `close()`, or when the connection gives up (`failed`). */
@@ -125,8 +116,7 @@ export class LifelineTransport {
   readonly #log: RuntimeLogger;
   readonly #clock: Clock;
   readonly #now: () => number;
-  readonly #queue: OutboundQueue;
-  readonly #inflight = new Map<RequestId, InflightEntry>();
+  readonly #outbound: Outbound;
   readonly #inboundRequests = new Set<RequestId>();
   readonly #session = new SessionRecord();
   readonly #listeners = new Set<(status: LifecycleStatus) => void>();
@@ -151,7 +141,6 @@ export class LifelineTransport {
   #replayId: string | undefined;
   #replayTimer: unknown;
   #pingId: string | undefined;
-  #expiryTimer: unknown;
   #status: LifecycleStatus;
   #startWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #closeWaiters: (() => void)[] = [];
@@ -162,7 +151,19 @@ export class LifelineTransport {
     this.#clock = config.clock ?? realClock;
     const clock = this.#clock;
     this.#now = clock.now === undefined ? Date.now : () => (clock.now as () => number)();
-    this.#queue = new OutboundQueue(this.#config.queue);
+    this.#outbound = new Outbound(
+      {
+        clock: this.#clock,
+        now: this.#now,
+        deliver: (response) => this.#deliver(response),
+        report: (error) => this.#reportError(error),
+        countFailure: () => {
+          this.#stats.failed += 1;
+        },
+      },
+      this.#config.queue,
+      this.#config.policy.timeouts.requestMs,
+    );
     this.#stderr = this.#config.stdio.stderr === 'pipe' ? new PassThrough() : null;
 
     const machine = connectionMachine.provide({
@@ -212,7 +213,7 @@ export class LifelineTransport {
 
   /** Message counters. */
   get stats(): Readonly<TransportStats> {
-    return { ...this.#stats, queued: this.#queue.size };
+    return { ...this.#stats, queued: this.#outbound.queued };
   }
 
   /**
@@ -237,9 +238,10 @@ export class LifelineTransport {
    * Resolves once written or queued; rejects with a typed error (invalid message, queue full,
    * not started, closed). A request that cannot be answered gets a synthesized error response.
    */
-  send(message: JsonRpcMessage, _options?: SendOptions): Promise<void> {
-    const reason = validateMessage(message);
+  send(input: JsonRpcMessageInput, _options?: SendOptions): Promise<void> {
+    const reason = validateMessage(input);
     if (reason !== undefined) return this.#refuse(new InvalidMessageError(reason));
+    const message = input as JsonRpcMessage;
     const state = this.#status.state;
     if (state === 'idle' || state === 'closing' || state === 'failed')
       return this.#refuse(this.#notSendable(state));
@@ -247,15 +249,11 @@ export class LifelineTransport {
     if ('method' in message) {
       this.#session.noteOutbound(message);
       if ('id' in message) {
-        if (this.#inflight.has(message.id)) {
-          return this.#refuse(
-            new InvalidMessageError(`request id ${JSON.stringify(message.id)} is already in flight`),
-          );
+        try {
+          this.#outbound.track(message);
+        } catch (error) {
+          return this.#refuse(error as InvalidMessageError);
         }
-        this.#inflight.set(message.id, {
-          method: message.method,
-          replay: message.method === LISTEN_METHOD ? message : undefined,
-        });
       }
     } else if (!this.#inboundRequests.delete(message.id)) {
       // An answer to a request of a previous link: the server that asked is gone.
@@ -269,12 +267,10 @@ export class LifelineTransport {
 
     if (this.#link !== undefined && this.#ready) return this.#write(this.#link, message);
     try {
-      this.#queue.push(message, this.#now());
+      this.#outbound.enqueue(message);
     } catch (error) {
-      if ('id' in message && 'method' in message) this.#inflight.delete(message.id);
       return this.#refuse(error as QueueFullError);
     }
-    this.#scheduleExpiry();
     return Promise.resolve();
   }
 
@@ -333,12 +329,13 @@ export class LifelineTransport {
 
   #write(link: LinkHandle, message: JsonRpcMessage): Promise<void> {
     this.#stats.written += 1;
+    this.#outbound.written(message);
     return link.send(message).catch((error: unknown) => {
-      // The link died under the write. Its requests are answered by linkDown; this one may
-      // already have been, so forget it and tell the caller the write failed.
-      if ('id' in message && 'method' in message) this.#inflight.delete(message.id);
+      // The link died under the write, and its link.down answers every request written to it
+      // (or already has). Only a notification is lost here: count it and say so.
+      if ('id' in message && 'method' in message) return;
       this.#stats.failed += 1;
-      throw error;
+      this.#reportError(toError(error));
     });
   }
 
@@ -348,8 +345,8 @@ export class LifelineTransport {
         this.#onInternalResponse(message);
         return;
       }
-      const entry = this.#inflight.get(message.id);
-      if (entry === undefined) {
+      const method = this.#outbound.settle(message.id);
+      if (method === undefined) {
         this.#diagnostic({
           source: 'runtime',
           level: 'warn',
@@ -357,15 +354,15 @@ export class LifelineTransport {
         });
         return;
       }
-      this.#inflight.delete(message.id);
-      if (entry.method === 'initialize') {
+      if (method === 'initialize') {
         const era = this.#session.noteResponse(message);
-        if (era !== undefined)
+        if (era !== undefined) {
           this.actor.send({
             type: 'session.update',
             era,
             protocolVersion: this.#session.protocolVersion ?? '',
           });
+        }
       }
     } else if ('id' in message) {
       this.#inboundRequests.add(message.id);
@@ -386,12 +383,8 @@ export class LifelineTransport {
 
   #flush(): void {
     const link = this.#link;
-    while (link !== undefined && this.#ready && this.#link === link) {
-      const entry = this.#queue.shift();
-      if (entry === undefined) break;
-      this.#write(link, entry.message).catch((error: unknown) => this.#reportError(toError(error)));
-    }
-    this.#scheduleExpiry();
+    if (link === undefined || !this.#ready) return;
+    this.#outbound.flush((message) => void this.#write(link, message));
   }
 
   // --- link lifecycle (called from machine actions) ---
@@ -416,10 +409,10 @@ export class LifelineTransport {
     this.#ready = false;
     this.#replayId = undefined;
     this.#pingId = undefined;
-    this.#clearTimer('replay');
+    this.#clearReplayTimer();
     this.#inboundRequests.clear();
     this.#log.warn(`link down: ${error.message}`, { code: error.code, retryable: error.retryable });
-    this.#failInflight(error, false);
+    this.#outbound.linkLost(error);
     this.#reportError(error);
   }
 
@@ -439,7 +432,7 @@ export class LifelineTransport {
   #onInternalResponse(response: JsonRpcResponse): void {
     if (response.id === this.#replayId && this.#link !== undefined) {
       this.#replayId = undefined;
-      this.#clearTimer('replay');
+      this.#clearReplayTimer();
       const problem = this.#session.checkReplayAnswer(response);
       if (problem !== undefined) {
         this.#linkFailed(problem, 'error' in response);
@@ -467,9 +460,7 @@ export class LifelineTransport {
   }
 
   #resendSubscriptions(link: LinkHandle): void {
-    for (const entry of this.#inflight.values()) {
-      if (entry.replay !== undefined) this.#write(link, entry.replay).catch(() => {});
-    }
+    for (const request of this.#outbound.pendingReplays()) void this.#write(link, request);
   }
 
   #markProven(): void {
@@ -498,7 +489,7 @@ export class LifelineTransport {
 
   #onOversize(info: { bytes: number; head: string; tail: string }): void {
     const id = recoverId(info.head, info.tail);
-    if (id !== undefined && this.#inflight.delete(id)) {
+    if (id !== undefined && this.#outbound.settle(id) !== undefined) {
       this.#stats.failed += 1;
       this.#deliver(tooLargeResponse(id, info.bytes, this.#config.limits.maxMessageBytes));
       return;
@@ -513,70 +504,9 @@ export class LifelineTransport {
     this.actor.send({ type: 'link.down', error });
   }
 
-  // --- failing what cannot be delivered ---
-
-  #failInflight(cause: LifelineError, closed: boolean): void {
-    for (const [id, entry] of this.#inflight) {
-      if (entry.replay !== undefined && !closed) continue;
-      this.#inflight.delete(id);
-      this.#stats.failed += 1;
-      this.#deliver(connectionLostResponse(id, cause, closed));
-    }
-  }
-
-  #failQueue(cause: LifelineError, closed: boolean): void {
-    let droppedNotifications = 0;
-    for (const entry of this.#queue.drain()) {
-      const message = entry.message;
-      this.#stats.failed += 1;
-      if ('id' in message && 'method' in message) {
-        this.#inflight.delete(message.id);
-        this.#deliver(connectionLostResponse(message.id, cause, closed));
-      } else {
-        droppedNotifications += 1;
-      }
-    }
-    if (droppedNotifications > 0) {
-      this.#reportError(
-        new StateError(
-          ErrorCode.ConnectionLost,
-          `${droppedNotifications} queued message(s) could not be delivered: ${cause.message}`,
-        ),
-      );
-    }
-  }
-
-  #scheduleExpiry(): void {
-    const requestMs = this.#config.policy.timeouts.requestMs;
-    if (requestMs === undefined || this.#expiryTimer !== undefined) return;
-    const oldest = this.#queue.peek();
-    if (oldest === undefined) return;
-    const wait = Math.max(0, oldest.queuedAt + requestMs - this.#now());
-    this.#expiryTimer = this.#clock.setTimeout(() => {
-      this.#expiryTimer = undefined;
-      const now = this.#now();
-      for (
-        let entry = this.#queue.peek();
-        entry !== undefined && now - entry.queuedAt >= requestMs;
-        entry = this.#queue.peek()
-      ) {
-        this.#queue.shift();
-        this.#stats.failed += 1;
-        const message = entry.message;
-        if ('id' in message && 'method' in message) {
-          this.#inflight.delete(message.id);
-          this.#deliver(expiredResponse(message.id, requestMs));
-        }
-      }
-      this.#scheduleExpiry();
-    }, wait);
-  }
-
-  #clearTimer(which: 'replay' | 'expiry'): void {
-    const timer = which === 'replay' ? this.#replayTimer : this.#expiryTimer;
-    if (timer !== undefined) this.#clock.clearTimeout(timer);
-    if (which === 'replay') this.#replayTimer = undefined;
-    else this.#expiryTimer = undefined;
+  #clearReplayTimer(): void {
+    if (this.#replayTimer !== undefined) this.#clock.clearTimeout(this.#replayTimer);
+    this.#replayTimer = undefined;
   }
 
   // --- lifecycle bookkeeping ---
@@ -584,8 +514,14 @@ export class LifelineTransport {
   #onSnapshot(snapshot: SnapshotFrom<ConnectionMachine>): void {
     const previous = this.#status;
     const state = topState(snapshot);
-    const { attempt, delayMs } = snapshot.context;
-    if (state === previous.state && attempt === previous.attempt && delayMs === previous.delayMs) return;
+    const { attempt, delayMs, era, protocolVersion } = snapshot.context;
+    if (state === previous.state && attempt === previous.attempt && delayMs === previous.delayMs) {
+      // A session update (era, protocol version) is no lifecycle change: keep `status` current
+      // without telling listeners.
+      if (era !== previous.era || protocolVersion !== previous.protocolVersion)
+        this.#status = this.#statusOf(snapshot, previous.since);
+      return;
+    }
     this.#status = this.#statusOf(snapshot, state === previous.state ? previous.since : this.#now());
     if (state !== previous.state) this.#onStateEntered(state, this.#status);
     for (const listener of this.#listeners) {
@@ -630,10 +566,7 @@ export class LifelineTransport {
 
   #onFailed(error: LifelineError): void {
     this.#log.error(`failed: ${error.message}`, { code: error.code });
-    this.#clearTimer('expiry');
-    this.#failInflight(error, false);
-    this.#failQueue(error, false);
-    this.#inflight.clear();
+    this.#outbound.failAll(error, false);
     for (const waiter of this.#startWaiters.splice(0)) waiter.reject(error);
     for (const stream of this.#streams) stream.fail(error);
     this.#reportError(error);
@@ -644,10 +577,8 @@ export class LifelineTransport {
     const cause = new StateError(ErrorCode.Closed, 'The transport was closed');
     this.#link = undefined;
     this.#ready = false;
-    this.#clearTimer('expiry');
-    this.#clearTimer('replay');
-    this.#failInflight(cause, true);
-    this.#failQueue(cause, true);
+    this.#clearReplayTimer();
+    this.#outbound.failAll(cause, true);
     this.#inboundRequests.clear();
     this.#session.reset();
     for (const waiter of this.#startWaiters.splice(0)) waiter.reject(cause);

@@ -4,6 +4,8 @@
  * Groups still alive when this process exits are killed on the way out.
  */
 
+import { readdirSync, readFileSync } from 'node:fs';
+
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
@@ -16,14 +18,41 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Whether any process of the group still exists. */
+/**
+ * Whether any live process of the group still exists. On Linux the process table is read,
+ * because `kill(-pgid, 0)` also counts zombies: the orphans of a killed wrapper are reparented
+ * to PID 1, which in a container may never reap them.
+ */
 export function groupAlive(pgid: number): boolean {
+  if (process.platform === 'linux') return linuxGroupAlive(pgid);
   try {
     process.kill(-pgid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function linuxGroupAlive(pgid: number): boolean {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const pid of pids) {
+    if (pid.charCodeAt(0) < 48 || pid.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // Fields after the parenthesised command name: state, ppid, pgrp, ...
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
 }
 
 /** Remembers a group so it is killed if this process exits while it lives. */

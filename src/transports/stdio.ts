@@ -41,6 +41,9 @@ export interface StdioLinkOptions {
 /** The variables a child gets by default (the SDK's list, POSIX). */
 const DEFAULT_ENV_KEYS = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'] as const;
 
+/** How long a failed write waits for the exit event to report the cause instead. */
+const WRITE_ERROR_GRACE_MS = 100;
+
 /** Spawn failures that a new attempt cannot fix. */
 const PERMANENT_SPAWN_CODES = new Set([
   'ENOENT',
@@ -169,8 +172,13 @@ export function createStdioLink(options: StdioLinkOptions, sink: LinkSink): Link
         if (target !== undefined && target.writableLength < target.writableHighWaterMark) target.write(chunk);
       });
     }
-    // A write to a dead child fails with EPIPE; the exit event reports the death.
-    stdin.on('error', (error) => drain.fail(linkWriteError(error)));
+    // A write to a dead child fails with EPIPE. Give the exit event a moment to report the real
+    // cause; a child that closed its stdin but lives on is unusable all the same.
+    stdin.on('error', (cause) => {
+      const error = linkWriteError(cause);
+      drain.fail(error);
+      setTimeout(() => reportDown(error), WRITE_ERROR_GRACE_MS).unref();
+    });
     stdin.on('drain', () => drain.open());
 
     const send = (message: JsonRpcMessage): Promise<void> => {

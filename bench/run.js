@@ -1,0 +1,212 @@
+// `npm run bench`: builds, then runs the stdio round-trip benchmark, the >10 MiB check and the
+// decode benchmark; prints markdown tables and the targets; writes .bench-out/results.json.
+// A benchmark, not a test: it asserts nothing and exits 0 whether targets are met or not.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { runDecode } from './decode.js';
+import { round, sleep, thousands } from './lib.js';
+import { childPids, runLargeCheck, runStdio, SCENARIOS, VARIANT_NAMES } from './stdio.js';
+
+const OUT_DIR = fileURLToPath(new URL('../.bench-out/', import.meta.url));
+const MiB = 1024 * 1024;
+const began = performance.now();
+const log = (line) => console.error(line); // progress on stderr, tables on stdout
+
+const cpus = os.cpus();
+const machine = {
+  node: process.version,
+  v8: process.versions.v8,
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  cpus: cpus.length,
+  cpuModel: cpus[0]?.model ?? 'unknown',
+  totalMemGiB: round(os.totalmem() / 1024 ** 3, 1),
+  exposeGc: typeof globalThis.gc === 'function',
+  loadAvgAtStart: os.loadavg().map((x) => round(x, 2)),
+  ...sourceRevision(),
+};
+
+/** The commit measured, and whether src/ had uncommitted changes (read-only git calls). */
+function sourceRevision() {
+  const git = (...args) =>
+    execFileSync('git', ['--no-optional-locks', ...args], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  try {
+    return {
+      commit: git('rev-parse', '--short', 'HEAD'),
+      srcDirty: git('status', '--porcelain', '--', 'src') !== '',
+    };
+  } catch {
+    return { commit: 'unknown', srcDirty: undefined };
+  }
+}
+log(
+  `mcp-lifeline bench: node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ` +
+    `load average ${machine.loadAvgAtStart.join(' ')}${machine.exposeGc ? '' : ' (no --expose-gc)'}`,
+);
+
+log('stdio round trips (ours, sdk, raw interleaved) ...');
+const stdio = await runStdio({ log });
+log('above 10 MiB: a 12 MiB echo ...');
+const large = await runLargeCheck({ log });
+log('decode (64 KiB chunks, median of 10) ...');
+const decode = runDecode({ runs: 10, log });
+
+machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
+await sleep(200); // let exit events land
+const leftover = childPids();
+const totalSeconds = (performance.now() - began) / 1000;
+
+// --- targets ---
+
+const small = stdio.small.variants;
+const big = stdio.large.variants;
+const decodeOf = (shape) => decode.find((d) => d.shape === shape && d.bytes === 10 * 1000 * 1000);
+const targets = [
+  {
+    name: 'small messages: ours ≥ 1.0× SDK throughput',
+    ratio: small.ours.callsPerSec / small.sdk.callsPerSec,
+    op: '>=',
+    bound: 1.0,
+  },
+  {
+    name: 'small messages: ours ≥ 0.9× raw throughput',
+    ratio: small.ours.callsPerSec / small.raw.callsPerSec,
+    op: '>=',
+    bound: 0.9,
+  },
+  {
+    name: '9 MiB messages: ours ≥ 0.9× raw throughput',
+    ratio: big.ours.callsPerSec / big.raw.callsPerSec,
+    op: '>=',
+    bound: 0.9,
+  },
+  ...['string', 'structured'].map((shape) => ({
+    name: `10 MB decode (${shape}): ours ≤ 2× JSON.parse`,
+    ratio: decodeOf(shape).ms.ours / decodeOf(shape).ms['JSON.parse'],
+    op: '<=',
+    bound: 2.0,
+  })),
+];
+for (const t of targets) t.met = t.op === '>=' ? t.ratio >= t.bound : t.ratio <= t.bound;
+
+// --- tables ---
+
+const cpuFigure = (us) => (Number.isFinite(us) ? (us >= 100 ? us.toFixed(0) : us.toFixed(1)) : 'n/a');
+const lines = [];
+const out = (line = '') => lines.push(line);
+
+out(`## mcp-lifeline benchmarks`);
+out();
+out(
+  `node ${machine.node} (V8 ${machine.v8}), ${machine.platform}, ${machine.cpus} CPUs (${machine.cpuModel}), ` +
+    `${machine.totalMemGiB} GiB; commit ${machine.commit}${machine.srcDirty ? ' + uncommitted src changes' : ''}; load average ${machine.loadAvgAtStart.join(' ')} at start, ` +
+    `${machine.loadAvgAtEnd.join(' ')} at end; total ${totalSeconds.toFixed(0)} s.`,
+);
+out();
+out('### Round trips over stdio (echo server, windowed)');
+out();
+out(
+  '| Payload | Variant | calls/s (median round) | range over rounds | payload MiB/s | p50 ms | p99 ms | vs SDK | vs raw | client CPU µs/call | server CPU µs/call |',
+);
+out('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const key of Object.keys(stdio)) {
+  const s = stdio[key];
+  const v = s.variants;
+  for (const [variant, r] of Object.entries(v)) {
+    const payload = `${s.label}, ${s.window} in flight, ${s.count} after ${s.warmup} warm-up, ${s.rounds} rounds`;
+    out(
+      `| ${variant === 'ours' ? payload : ''} | ${VARIANT_NAMES[variant]} | ${thousands(r.callsPerSec)} | ` +
+        `${thousands(r.minCallsPerSec)}–${thousands(r.maxCallsPerSec)} | ` +
+        `${((r.callsPerSec * s.paramsBytes) / MiB).toFixed(1)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ` +
+        `${(r.callsPerSec / v.sdk.callsPerSec).toFixed(2)}× | ${(r.callsPerSec / v.raw.callsPerSec).toFixed(2)}× | ` +
+        `${cpuFigure(r.clientCpuUsPerCall)} | ${cpuFigure(r.serverCpuUsPerCall)} |`,
+    );
+  }
+}
+out();
+out(
+  'Latency: per request, send() call → its answer in onmessage (performance.now()), from the median round; ' +
+    'with 40 samples, p99 (nearest rank) is the slowest request. payload MiB/s counts params one way. ' +
+    'CPU µs/call: user+system time of the client (this process) and of the echo server over the measured ' +
+    'requests, divided by their number, median over rounds.',
+);
+out();
+out('### Above the SDK limit: one 12 MiB echo');
+out();
+out('| Transport | Answered | Time | What happened |');
+out('|---|---|---:|---|');
+for (const variant of ['ours', 'sdk']) {
+  const r = large[variant];
+  const what = r.answered
+    ? `echo intact: ${r.intact}`
+    : r.closedByTransport
+      ? 'no answer: the transport closed itself (onclose fired)'
+      : `no answer: ${r.timeout}`;
+  const errors = r.transportErrors.length > 0 ? `; onerror: ${r.transportErrors.join(' / ')}` : '';
+  const label = variant === 'ours' ? 'ours (limits.maxMessageBytes 32 MiB)' : 'SDK StdioClientTransport';
+  out(`| ${label} | ${r.answered ? 'yes' : 'no'} | ${r.ms.toFixed(0)} ms | ${what}${errors} |`);
+}
+out();
+out('### Decode of one message fed in 64 KiB chunks (median of 10 runs, ms)');
+out();
+out(
+  '| Message | ours createNdjsonDecoder | SDK ReadBuffer | JSON.parse (lower bound) | ours / JSON.parse | SDK / JSON.parse |',
+);
+out('|---|---:|---:|---:|---:|---:|');
+for (const d of decode) {
+  const p = d.ms['JSON.parse'];
+  out(
+    `| ${d.bytes / 1e6} MB, ${d.shape} | ${d.ms.ours.toFixed(2)} | ${d.ms.sdk.toFixed(2)} | ${p.toFixed(2)} | ` +
+      `${(d.ms.ours / p).toFixed(2)}× | ${(d.ms.sdk / p).toFixed(2)}× |`,
+  );
+}
+out();
+out('### Targets');
+out();
+out('| Target | Measured | Met |');
+out('|---|---:|---|');
+for (const t of targets) out(`| ${t.name} | ${t.ratio.toFixed(2)}× | ${t.met ? 'met' : 'NOT met'} |`);
+out();
+out(
+  `Child processes left after the run: ${leftover.length}${leftover.length ? ` (${leftover.join(', ')})` : ''}.`,
+);
+
+console.log(lines.join('\n'));
+
+// --- machine-readable results ---
+
+const results = {
+  date: new Date().toISOString(),
+  command: 'npm run bench',
+  machine,
+  totalSeconds,
+  settings: Object.fromEntries(
+    Object.entries(SCENARIOS).map(([key, s]) => [
+      key,
+      {
+        paramsBytes: JSON.stringify(s.params).length,
+        warmup: s.warmup,
+        count: s.count,
+        window: s.window,
+        rounds: s.rounds,
+        variants: s.variants,
+      },
+    ]),
+  ),
+  stdio,
+  large,
+  decode,
+  targets,
+  childProcessesLeft: leftover,
+};
+mkdirSync(OUT_DIR, { recursive: true });
+writeFileSync(new URL('results.json', `file://${OUT_DIR}`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(new URL('results.md', `file://${OUT_DIR}`), `${lines.join('\n')}\n`);
+log(`results: .bench-out/results.json (and results.md), ${totalSeconds.toFixed(0)} s`);

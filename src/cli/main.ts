@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * The `lifeline` command: `lifeline <command> [options]`. Dispatches to the command table;
+ * add a command by adding a {@link Command} to `COMMANDS`.
+ */
+
+import { readFileSync } from 'node:fs';
+import { connectionMachine } from '../machines/connection.js';
+import { toMarkdownBlock, toMermaid } from '../machines/diagram.js';
+import {
+  type Command,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  globalUsage,
+  parseCommandArgs,
+  UsageError,
+} from './args.js';
+import { demoCommand } from './demo.js';
+
+const statechartCommand: Command = {
+  name: 'statechart',
+  summary: 'Print the connection statechart as a Mermaid diagram',
+  usage: [
+    'Usage: lifeline statechart [--markdown]',
+    '',
+    'Prints the connection lifecycle statechart as Mermaid stateDiagram-v2 text, drawn from the',
+    'machine definition.',
+    '',
+    'Options:',
+    '  --markdown  Print the README block: a ```mermaid fence between the statechart markers',
+    '  -h, --help  Show this help',
+    '',
+  ].join('\n'),
+  run: async (argv) => {
+    const args = parseCommandArgs(argv, { markdown: { type: 'boolean' } });
+    if (args.help) {
+      process.stdout.write(statechartCommand.usage);
+      return EXIT_OK;
+    }
+    const render = args.values.markdown === true ? toMarkdownBlock : toMermaid;
+    process.stdout.write(render(connectionMachine));
+    return EXIT_OK;
+  },
+};
+
+const COMMANDS: readonly Command[] = [demoCommand, statechartCommand];
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: unknown;
+    };
+    return String(pkg.version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+function usageError(message: string, usage: string): number {
+  process.stderr.write(`lifeline: ${message}\n\n${usage}`);
+  return EXIT_USAGE;
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const usage = globalUsage(COMMANDS);
+  if (first === undefined) return usageError('missing command', usage);
+  if (first === '-h' || first === '--help') {
+    process.stdout.write(usage);
+    return EXIT_OK;
+  }
+  if (first === '-v' || first === '--version') {
+    process.stdout.write(`${version()}\n`);
+    return EXIT_OK;
+  }
+  if (first === 'help') {
+    const topic = rest[0];
+    const command = COMMANDS.find((candidate) => candidate.name === topic);
+    if (topic !== undefined && command === undefined) return usageError(`unknown command "${topic}"`, usage);
+    process.stdout.write(command?.usage ?? usage);
+    return EXIT_OK;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === first);
+  if (command === undefined) {
+    return usageError(
+      first.startsWith('-') ? `unknown option "${first}"` : `unknown command "${first}"`,
+      usage,
+    );
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(error.message, command.usage);
+    process.stderr.write(
+      `lifeline ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return EXIT_FAILURE;
+  }
+}
+
+// A closed pipe (`lifeline demo | head`) is not an error: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
+    throw error;
+  });
+}
+
+const exitCode = await main(process.argv.slice(2));
+process.exitCode = exitCode;
+// Exit on our own once the work is done; if a stray handle keeps the loop alive, don't hang.
+setTimeout(() => process.exit(exitCode), 3000).unref();

@@ -1,0 +1,132 @@
+// The `lifeline` CLI, run as users run it: the built dist/cli/main.js in a child process.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectionMachine } from '../../src/machines/connection.js';
+import { toMermaid } from '../../src/machines/diagram.js';
+
+const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+const cli = resolve(repoRoot, 'dist', 'cli', 'main.js');
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `node dist/cli/main.js ...args`; kills it (and fails) past `timeoutMs`. */
+function lifeline(args: string[], timeoutMs = 20_000): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  const started = Date.now();
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot, env, stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`lifeline ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${stdout}\n${stderr}`),
+      );
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+beforeAll(() => {
+  // Build once, so the test runs the CLI from the current sources.
+  const tsc = resolve(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0)
+    throw new Error(`tsc -p tsconfig.build.json failed:\n${build.stdout}${build.stderr}`);
+}, 120_000);
+
+describe('lifeline demo', () => {
+  it('survives a server crash and exits 0 on its own', async () => {
+    const run = await lifeline(['demo']);
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(run.code, output).toBe(0);
+    expect(run.ms).toBeLessThan(20_000);
+    expect(run.stdout).toMatch(/^\+\d+\.\d{3}s {2}idle → connecting \(attempt 0\)$/m);
+    expect(run.stdout).toMatch(/connecting → open \(pid \d+\)/);
+    expect(run.stdout).toMatch(
+      /open → reconnecting: Server process was killed by SIGKILL; retry 1 in \d+ ms/,
+    );
+    expect(run.stdout).toMatch(/reconnecting → connecting \(attempt 1\)/);
+    expect(run.stdout).toMatch(/tools\/list: echo, add/);
+    expect(run.stdout).toMatch(/add\(2, 3\) = 5/);
+    expect(run.stdout).toMatch(
+      /3\/3 in-flight calls failed fast in \d+ ms: MCP error -32090: Connection lost/,
+    );
+    expect(run.stdout).toMatch(
+      /recovered in .+: echo on the same client = "Echo: back again" \(new pid \d+, was \d+\)/,
+    );
+    expect(run.stdout).toMatch(/closing → idle/);
+    expect(run.stdout).toMatch(/final state: idle/);
+    expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('prints transitions as JSON lines with --json', async () => {
+    const run = await lifeline(['demo', '--json']);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    const events = lines.map((line) => JSON.parse(line) as { state?: unknown; pid?: unknown });
+    for (const event of events) expect(typeof event.state).toBe('string');
+    const states = events.map((event) => event.state);
+    expect(states).toEqual(expect.arrayContaining(['connecting', 'open', 'reconnecting', 'closing', 'idle']));
+    expect(states.at(-1)).toBe('idle');
+    // Progress still shows, on stderr.
+    expect(run.stderr).toMatch(/recovered in/);
+  });
+
+  it('explains itself with --help', async () => {
+    const run = await lifeline(['demo', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--keep-running');
+  });
+});
+
+describe('lifeline', () => {
+  it('--help lists the commands and exits 0', async () => {
+    for (const args of [['--help'], ['help']]) {
+      const run = await lifeline(args);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: lifeline <command>/);
+      expect(run.stdout).toMatch(/^ {2}demo /m);
+    }
+  });
+
+  it('exits 2 with the usage on stderr for an unknown command or option', async () => {
+    const unknown = await lifeline(['nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('unknown command "nope"');
+    expect(unknown.stderr).toContain('Usage: lifeline <command>');
+    const badFlag = await lifeline(['demo', '--nope']);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('Usage: lifeline demo');
+  });
+
+  it('statechart prints the Mermaid diagram of the machine', async () => {
+    const run = await lifeline(['statechart']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(toMermaid(connectionMachine));
+  });
+});
