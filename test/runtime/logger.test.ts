@@ -47,7 +47,11 @@ describe('createRedactingLogger', () => {
     const throwing = () => {
       throw new Error('logger down');
     };
-    const log = createRedactingLogger({ debug: throwing, info: throwing, warn: throwing, error: throwing }, [], 'x');
+    const log = createRedactingLogger(
+      { debug: throwing, info: throwing, warn: throwing, error: throwing },
+      [],
+      'x',
+    );
     expect(() => log.info('hello')).not.toThrow();
   });
 
