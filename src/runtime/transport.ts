@@ -13,7 +13,6 @@ import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import {
   type JsonRpcMessage,
   type JsonRpcMessageInput,
-  type JsonRpcResponse,
   type RequestId,
   validateMessage,
 } from '../codec/jsonrpc.js';
@@ -26,35 +25,20 @@ import {
   StateError,
   toError,
 } from '../errors.js';
-import {
-  type ConnectionMachine,
-  type ConnectionState,
-  connectionMachine,
-  type ProtocolEra,
-} from '../machines/connection.js';
+import { type ConnectionMachine, type ConnectionState, connectionMachine } from '../machines/connection.js';
 import type { Diagnostic, LinkHandle, LinkSink } from '../transports/link.js';
 import { looksLikeNotification, recoverId, tooLargeResponse } from './failures.js';
+import { type LifecycleStatus, LifecycleTracker } from './lifecycle.js';
+
+export type { LifecycleStatus } from './lifecycle.js';
+
+import { SessionKeeper } from './keeper.js';
 import { createLinkLogic } from './links.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
 import { MessageStream } from './message-stream.js';
 import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options.js';
 import { Outbound } from './outbound.js';
-import { INTERNAL_ID_PREFIX, isInternalId, SessionRecord } from './session.js';
-
-/** A lifecycle change, as `subscribe()` listeners receive it. */
-export interface LifecycleStatus {
-  state: ConnectionState;
-  /** Retries since the link last proved itself. */
-  attempt: number;
-  /** In `reconnecting`: the wait before the next attempt, in ms. */
-  delayMs: number;
-  /** The last failure (in `failed`: why it gave up). */
-  error: LifelineError | undefined;
-  era: ProtocolEra | undefined;
-  protocolVersion: string | undefined;
-  /** When this state was entered (ms since the epoch, the transport's clock). */
-  since: number;
-}
+import { isInternalId, SessionRecord } from './session.js';
 
 /** Counters: every outbound message ends in `written` or `failed`. */
 export interface TransportStats {
@@ -82,11 +66,6 @@ const realClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
 };
-
-function topState(snapshot: SnapshotFrom<ConnectionMachine>): ConnectionState {
-  const value = snapshot.value;
-  return (typeof value === 'string' ? value : Object.keys(value)[0]) as ConnectionState;
-}
 
 /**
  * A supervised MCP transport: a drop-in `Transport` for the SDK `Client` (v1 and v2) that
@@ -119,7 +98,7 @@ export class LifelineTransport {
   readonly #outbound: Outbound;
   readonly #inboundRequests = new Set<RequestId>();
   readonly #session = new SessionRecord();
-  readonly #listeners = new Set<(status: LifecycleStatus) => void>();
+  readonly #keeper: SessionKeeper;
   readonly #streams = new Set<MessageStream>();
   readonly #stderr: PassThrough | null;
   readonly #stats: TransportStats = {
@@ -137,11 +116,7 @@ export class LifelineTransport {
   #hadLink = false;
   #active = false;
   #lastActivity = 0;
-  #internalIds = 0;
-  #replayId: string | undefined;
-  #replayTimer: unknown;
-  #pingId: string | undefined;
-  #status: LifecycleStatus;
+  readonly #lifecycle: LifecycleTracker;
   #startWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #closeWaiters: (() => void)[] = [];
 
@@ -165,6 +140,18 @@ export class LifelineTransport {
       this.#config.policy.timeouts.requestMs,
     );
     this.#stderr = this.#config.stdio.stderr === 'pipe' ? new PassThrough() : null;
+    this.#keeper = new SessionKeeper(this.#session, {
+      clock: this.#clock,
+      connectMs: this.#config.policy.timeouts.connectMs,
+      reestablished: (link) => {
+        this.#stats.reestablished += 1;
+        this.#log.info('session re-established');
+        this.#markProven();
+        this.#carry(link);
+      },
+      failed: (error) => this.actor.send({ type: 'link.down', error }),
+      pong: () => this.actor.send({ type: 'heartbeat.ack' }),
+    });
 
     const machine = connectionMachine.provide({
       actors: { link: createLinkLogic(this.#config, this.#sink, this.#stderr) },
@@ -187,7 +174,9 @@ export class LifelineTransport {
     if (config.clock !== undefined) options.clock = config.clock as NonNullable<typeof options.clock>;
     if (config.inspect !== undefined) options.inspect = config.inspect;
     this.actor = createActor(machine, options);
-    this.#status = this.#statusOf(this.actor.getSnapshot(), this.#now());
+    this.#lifecycle = new LifecycleTracker(this.actor.getSnapshot(), this.#now(), (error) =>
+      this.#reportError(toError(error)),
+    );
     this.actor.subscribe({
       next: (snapshot) => this.#onSnapshot(snapshot),
       error: (error) => this.#log.error('connection actor failed', { error }),
@@ -203,12 +192,12 @@ export class LifelineTransport {
 
   /** The top-level state now. */
   get state(): ConnectionState {
-    return this.#status.state;
+    return this.#lifecycle.status.state;
   }
 
   /** The latest lifecycle status. */
   get status(): LifecycleStatus {
-    return this.#status;
+    return this.#lifecycle.status;
   }
 
   /** Message counters. */
@@ -221,7 +210,7 @@ export class LifelineTransport {
    * connection gives up (`failed`) or is closed first. After `close()` or `failed`, starts afresh.
    */
   start(): Promise<void> {
-    const state = this.#status.state;
+    const state = this.#lifecycle.status.state;
     if (state === 'open') return Promise.resolve();
     if (state === 'closing') return this.#whenIdle().then(() => this.start());
     const opened = new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
@@ -242,7 +231,7 @@ export class LifelineTransport {
     const reason = validateMessage(input);
     if (reason !== undefined) return this.#refuse(new InvalidMessageError(reason));
     const message = input as JsonRpcMessage;
-    const state = this.#status.state;
+    const state = this.#lifecycle.status.state;
     if (state === 'idle' || state === 'closing' || state === 'failed')
       return this.#refuse(this.#notSendable(state));
 
@@ -276,7 +265,7 @@ export class LifelineTransport {
 
   /** Closes gracefully within the close deadlines; resolves in `idle`. `onclose` fires once. */
   close(): Promise<void> {
-    const state = this.#status.state;
+    const state = this.#lifecycle.status.state;
     const closed = this.#whenIdle();
     if (state === 'idle') {
       this.#finishClose();
@@ -297,8 +286,7 @@ export class LifelineTransport {
 
   /** Listens to lifecycle changes; returns the unsubscribe function. */
   subscribe(listener: (status: LifecycleStatus) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#lifecycle.subscribe(listener);
   }
 
   /**
@@ -342,7 +330,7 @@ export class LifelineTransport {
   #receive(message: JsonRpcMessage): void {
     if (!('method' in message)) {
       if (isInternalId(message.id)) {
-        this.#onInternalResponse(message);
+        this.#keeper.answer(message, this.#link);
         return;
       }
       const method = this.#outbound.settle(message.id);
@@ -393,74 +381,30 @@ export class LifelineTransport {
     this.#link = link;
     this.#proven = false;
     this.#stats.links += 1;
-    const replay = this.#hadLink && this.#session.needsReplay;
+    const firstLink = !this.#hadLink;
     this.#hadLink = true;
-    if (replay) {
-      this.#replayHandshake(link);
+    if (this.#keeper.attach(link, firstLink)) {
+      this.#log.info('re-establishing the session on the new link');
     } else {
-      this.#ready = true;
-      this.#resendSubscriptions(link);
-      this.#flush();
+      this.#carry(link);
     }
+  }
+
+  /** The link carries the client's traffic from now on: subscriptions first, then the queue. */
+  #carry(link: LinkHandle): void {
+    this.#ready = true;
+    for (const request of this.#outbound.pendingReplays()) void this.#write(link, request);
+    this.#flush();
   }
 
   #onLinkDown(error: LifelineError): void {
     this.#link = undefined;
     this.#ready = false;
-    this.#replayId = undefined;
-    this.#pingId = undefined;
-    this.#clearReplayTimer();
+    this.#keeper.detach();
     this.#inboundRequests.clear();
     this.#log.warn(`link down: ${error.message}`, { code: error.code, retryable: error.retryable });
     this.#outbound.linkLost(error);
     this.#reportError(error);
-  }
-
-  #replayHandshake(link: LinkHandle): void {
-    const initialize = this.#session.replayInitialize();
-    if (initialize === undefined) return;
-    this.#ready = false;
-    this.#replayId = String(initialize.id);
-    this.#replayTimer = this.#clock.setTimeout(() => {
-      this.#replayTimer = undefined;
-      this.#linkFailed(`no answer to the replayed initialize within timeouts.connectMs`, true);
-    }, this.#config.policy.timeouts.connectMs);
-    this.#log.info('re-establishing the session on the new link');
-    link.send(initialize).catch(() => {});
-  }
-
-  #onInternalResponse(response: JsonRpcResponse): void {
-    if (response.id === this.#replayId && this.#link !== undefined) {
-      this.#replayId = undefined;
-      this.#clearReplayTimer();
-      const problem = this.#session.checkReplayAnswer(response);
-      if (problem !== undefined) {
-        this.#linkFailed(problem, 'error' in response);
-        return;
-      }
-      const link = this.#link;
-      link.send(this.#session.replayInitialized()).catch(() => {});
-      this.#stats.reestablished += 1;
-      this.#ready = true;
-      this.#markProven();
-      this.#log.info('session re-established');
-      this.#resendSubscriptions(link);
-      this.#flush();
-    } else if (response.id === this.#pingId) {
-      this.#pingId = undefined;
-      this.actor.send({ type: 'heartbeat.ack' });
-    }
-  }
-
-  #linkFailed(reason: string, retryable: boolean): void {
-    const error = new LinkError(ErrorCode.Session, `Cannot re-establish the session: ${reason}`, {
-      retryable,
-    });
-    this.actor.send({ type: 'link.down', error });
-  }
-
-  #resendSubscriptions(link: LinkHandle): void {
-    for (const request of this.#outbound.pendingReplays()) void this.#write(link, request);
   }
 
   #markProven(): void {
@@ -472,19 +416,12 @@ export class LifelineTransport {
     const link = this.#link;
     const silentFor = this.#now() - this.#lastActivity;
     // A busy link needs no ping; the modern era has no ping method (process liveness covers stdio).
-    if (
-      silentFor < this.#config.policy.heartbeat.intervalMs ||
-      link === undefined ||
-      !this.#ready ||
-      this.#session.era === 'modern'
-    ) {
+    const needless = silentFor < this.#config.policy.heartbeat.intervalMs || this.#session.era === 'modern';
+    if (needless || link === undefined || !this.#ready) {
       queueMicrotask(() => this.actor.send({ type: 'heartbeat.ack' }));
       return;
     }
-    this.#internalIds += 1;
-    const id = `${INTERNAL_ID_PREFIX}ping:${this.#internalIds}`;
-    this.#pingId = id;
-    link.send({ jsonrpc: '2.0', id, method: 'ping' }).catch(() => {});
+    this.#keeper.ping(link);
   }
 
   #onOversize(info: { bytes: number; head: string; tail: string }): void {
@@ -504,38 +441,12 @@ export class LifelineTransport {
     this.actor.send({ type: 'link.down', error });
   }
 
-  #clearReplayTimer(): void {
-    if (this.#replayTimer !== undefined) this.#clock.clearTimeout(this.#replayTimer);
-    this.#replayTimer = undefined;
-  }
-
   // --- lifecycle bookkeeping ---
 
   #onSnapshot(snapshot: SnapshotFrom<ConnectionMachine>): void {
-    const previous = this.#status;
-    const state = topState(snapshot);
-    const { attempt, delayMs, era, protocolVersion } = snapshot.context;
-    if (state === previous.state && attempt === previous.attempt && delayMs === previous.delayMs) {
-      // A session update (era, protocol version) is no lifecycle change: keep `status` current
-      // without telling listeners.
-      if (era !== previous.era || protocolVersion !== previous.protocolVersion)
-        this.#status = this.#statusOf(snapshot, previous.since);
-      return;
-    }
-    this.#status = this.#statusOf(snapshot, state === previous.state ? previous.since : this.#now());
-    if (state !== previous.state) this.#onStateEntered(state, this.#status);
-    for (const listener of this.#listeners) {
-      try {
-        listener(this.#status);
-      } catch (error) {
-        this.#reportError(toError(error));
-      }
-    }
-  }
-
-  #statusOf(snapshot: SnapshotFrom<ConnectionMachine>, since: number): LifecycleStatus {
-    const { attempt, delayMs, lastError, era, protocolVersion } = snapshot.context;
-    return { state: topState(snapshot), attempt, delayMs, error: lastError, era, protocolVersion, since };
+    this.#lifecycle.update(snapshot, this.#now(), (entered) => {
+      if (entered !== undefined) this.#onStateEntered(entered, this.#lifecycle.status);
+    });
   }
 
   #onStateEntered(state: ConnectionState, status: LifecycleStatus): void {
@@ -577,7 +488,7 @@ export class LifelineTransport {
     const cause = new StateError(ErrorCode.Closed, 'The transport was closed');
     this.#link = undefined;
     this.#ready = false;
-    this.#clearReplayTimer();
+    this.#keeper.detach();
     this.#outbound.failAll(cause, true);
     this.#inboundRequests.clear();
     this.#session.reset();
@@ -598,7 +509,7 @@ export class LifelineTransport {
   }
 
   #whenIdle(): Promise<void> {
-    if (this.#status.state === 'idle') return Promise.resolve();
+    if (this.#lifecycle.status.state === 'idle') return Promise.resolve();
     return new Promise((resolve) => this.#closeWaiters.push(resolve));
   }
 
@@ -606,7 +517,7 @@ export class LifelineTransport {
     if (state === 'idle')
       return new StateError(ErrorCode.NotStarted, 'The transport is not started; call start() first');
     if (state === 'closing') return new StateError(ErrorCode.Closed, 'The transport is closing');
-    const cause = this.#status.error;
+    const cause = this.#lifecycle.status.error;
     return new StateError(
       ErrorCode.Closed,
       `The connection failed${cause ? `: ${cause.message}` : ''}; call start() to retry`,

@@ -1,0 +1,89 @@
+/**
+ * The lifecycle as callers see it: a small status object derived from the connection actor's
+ * snapshots, and the listeners `transport.subscribe()` registers. Listeners hear of state
+ * changes and of attempt or delay changes; a session update (era, protocol version) refreshes
+ * the status silently.
+ */
+
+import type { SnapshotFrom } from 'xstate';
+import type { LifelineError } from '../errors.js';
+import type { ConnectionMachine, ConnectionState, ProtocolEra } from '../machines/connection.js';
+
+/** A lifecycle change, as `subscribe()` listeners receive it. */
+export interface LifecycleStatus {
+  state: ConnectionState;
+  /** Retries since the link last proved itself. */
+  attempt: number;
+  /** In `reconnecting`: the wait before the next attempt, in ms. */
+  delayMs: number;
+  /** The last failure (in `failed`: why it gave up). */
+  error: LifelineError | undefined;
+  era: ProtocolEra | undefined;
+  protocolVersion: string | undefined;
+  /** When this state was entered (ms since the epoch, the transport's clock). */
+  since: number;
+}
+
+type Snapshot = SnapshotFrom<ConnectionMachine>;
+
+/** The top-level state of a snapshot (`open` for `{ open: 'probing' }`). */
+export function topState(snapshot: Snapshot): ConnectionState {
+  const value = snapshot.value;
+  return (typeof value === 'string' ? value : Object.keys(value)[0]) as ConnectionState;
+}
+
+function statusOf(snapshot: Snapshot, since: number): LifecycleStatus {
+  const { attempt, delayMs, lastError, era, protocolVersion } = snapshot.context;
+  return { state: topState(snapshot), attempt, delayMs, error: lastError, era, protocolVersion, since };
+}
+
+/** Keeps the current status and tells listeners of changes. */
+export class LifecycleTracker {
+  #status: LifecycleStatus;
+  readonly #listeners = new Set<(status: LifecycleStatus) => void>();
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(initial: Snapshot, now: number, onListenerError: (error: unknown) => void) {
+    this.#status = statusOf(initial, now);
+    this.#onListenerError = onListenerError;
+  }
+
+  get status(): LifecycleStatus {
+    return this.#status;
+  }
+
+  subscribe(listener: (status: LifecycleStatus) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Takes a new snapshot. Returns the state just entered, if the top-level state changed.
+   * `beforeNotify` runs after the status is updated and before listeners hear of it.
+   */
+  update(
+    snapshot: Snapshot,
+    now: number,
+    beforeNotify: (entered: ConnectionState | undefined) => void,
+  ): void {
+    const previous = this.#status;
+    const state = topState(snapshot);
+    const { attempt, delayMs, era, protocolVersion } = snapshot.context;
+    if (state === previous.state && attempt === previous.attempt && delayMs === previous.delayMs) {
+      if (era !== previous.era || protocolVersion !== previous.protocolVersion) {
+        this.#status = statusOf(snapshot, previous.since);
+      }
+      return;
+    }
+    const entered = state === previous.state ? undefined : state;
+    this.#status = statusOf(snapshot, entered === undefined ? previous.since : now);
+    beforeNotify(entered);
+    for (const listener of this.#listeners) {
+      try {
+        listener(this.#status);
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+  }
+}
