@@ -27,7 +27,7 @@ const MiB = 1024 * 1024;
 export const SCENARIOS = {
   small: {
     label: '~200 B params',
-    // {"name":"echo","arguments":{"message":"xxx…"}} is 195 bytes serialized.
+    // {"name":"echo","arguments":{"message":"xxx…"}} is 192 bytes serialized.
     params: { name: 'echo', arguments: { message: 'x'.repeat(150) } },
     warmup: 2000,
     count: 20000,
