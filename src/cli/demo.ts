@@ -73,9 +73,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
 
   let answered = 0;
   try {
-    // The SDK's JSONRPCMessage allows `params: undefined` under exactOptionalPropertyTypes; the runtime accepts it.
-    const sdkTransport = transport as unknown as Parameters<DemoClient['connect']>[0];
-    await withTimeout(client.connect(sdkTransport), 10_000, 'connecting to the example server');
+    await withTimeout(client.connect(transport), 10_000, 'connecting to the example server');
     const server = client.getServerVersion();
     out.ok(`connected: ${server?.name} ${server?.version}, protocol ${transport.status.protocolVersion}`);
 

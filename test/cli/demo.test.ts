@@ -130,3 +130,26 @@ describe('lifeline', () => {
     expect(run.stdout).toBe(toMermaid(connectionMachine));
   });
 });
+
+describe('the built package', () => {
+  it('can be imported by name from plain Node: createTransport from mcp-lifeline, the codec from mcp-lifeline/codec', () => {
+    const script = [
+      "import { createTransport, ErrorCode, CONNECTION_LOST_RPC_CODE } from 'mcp-lifeline';",
+      "import { createNdjsonDecoder } from 'mcp-lifeline/codec';",
+      "const t = createTransport({ command: process.execPath, args: ['-e', ''] });",
+      'console.log(JSON.stringify({ state: t.state, code: ErrorCode.ConnectionLost, rpc: CONNECTION_LOST_RPC_CODE, decoder: typeof createNdjsonDecoder }));',
+    ].join('\n');
+    // Self-reference by package name resolves through package.json "exports", as for a user.
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      state: 'idle',
+      code: 'LIFELINE_ERR_CONNECTION_LOST',
+      rpc: -32090,
+      decoder: 'function',
+    });
+  });
+});

@@ -75,9 +75,6 @@ function fixture(env: Record<string, string> = {}, extra: Extra = {}): StdioConf
  * under exactOptionalPropertyTypes (`params?: … | undefined`); the runtime contract is what
  * these tests check.
  */
-function sdk(transport: LifelineTransport): Transport {
-  return transport as unknown as Transport;
-}
 
 /** Creates a transport that is closed after the test. */
 function open(config: StdioConfig): LifelineTransport {
@@ -262,7 +259,7 @@ describe('reconnecting and giving up', () => {
     );
     const client = new Client({ name: 'transport-test', version: '1.0.0' });
     const started = Date.now();
-    const error = await client.connect(sdk(transport)).then(
+    const error = await client.connect(transport).then(
       () => undefined,
       (reason: unknown) => reason,
     );
@@ -330,7 +327,7 @@ describe('the outbound queue', () => {
   it('holds requests sent while reconnecting and has them answered, in order, once the link is back', async () => {
     const transport = open(fixture({}, { reconnect: { initialDelayMs: 100, jitter: 0 } }));
     const client = new Client({ name: 'transport-test', version: '1.0.0' });
-    await client.connect(sdk(transport));
+    await client.connect(transport);
     const firstPid = await killServer(transport);
 
     const order: string[] = [];

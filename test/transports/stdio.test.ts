@@ -75,9 +75,6 @@ function fixture(env: Record<string, string> = {}, extra: Extra = {}): StdioConf
  * under exactOptionalPropertyTypes (`params?: … | undefined`); the runtime contract is what
  * these tests check.
  */
-function sdk(transport: LifelineTransport): Transport {
-  return transport as unknown as Transport;
-}
 
 /** Creates a transport that is closed after the test. */
 function open(config: StdioConfig): LifelineTransport {
@@ -449,7 +446,7 @@ describe('stdout', () => {
     const log = recordingLogger();
     const transport = open(fixture({}, { logger: log.logger }));
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });
-    await client.connect(sdk(transport));
+    await client.connect(transport);
     const pid = transport.pid;
 
     const started = Date.now();
@@ -472,7 +469,7 @@ describe('stdout', () => {
   it('delivers a 12 MB answer under the default 16 MiB limit (over the SDK stdio transport’s 10 MiB)', async () => {
     const transport = open(fixture());
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });
-    await client.connect(sdk(transport));
+    await client.connect(transport);
     const result = await client.callTool({ name: 'big', arguments: { bytes: 12_000_000 } });
     const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
     expect(text.length).toBe(12_000_000);
