@@ -3,10 +3,9 @@
 // and the stats counters. No mocks: every server is test/fixtures/stdio-server.mjs.
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { JsonRpcMessage, JsonRpcResponse, RequestId } from '../../src/codec/jsonrpc.js';
+import { describe, expect, it } from 'vitest';
+import type { JsonRpcMessage, JsonRpcResponse } from '../../src/codec/jsonrpc.js';
 import {
   CONNECTION_LOST_RPC_CODE,
   ErrorCode,
@@ -16,133 +15,16 @@ import {
   REQUEST_FAILED_RPC_CODE,
   StateError,
 } from '../../src/errors.js';
-import type { StdioConfig } from '../../src/runtime/options.js';
-import {
-  createTransport,
-  type LifecycleStatus,
-  type LifelineTransport,
-} from '../../src/runtime/transport.js';
-import {
-  fixturePath,
-  isAlive,
-  killAll,
-  readPids,
-  removeTempFiles,
-  tempFile,
-  waitFor,
-} from '../helpers/processes.js';
-
-const SERVER = fixturePath('stdio-server.mjs');
+import { createTransport, type LifelineTransport } from '../../src/runtime/transport.js';
+import { useFixtureHarness } from '../helpers/fixture-harness.js';
+import { isAlive, readPids, waitFor } from '../helpers/processes.js';
+import { errorOf, Raw, record, textOf } from '../helpers/raw-client.js';
 
 // ---------------------------------------------------------------------------------------------
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-const transports: LifelineTransport[] = [];
-const pidfiles: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(transports.splice(0).map((transport) => transport.close()));
-  for (const file of pidfiles.splice(0)) killAll(readPids(file).filter(isAlive));
-});
-afterAll(removeTempFiles);
-
-/** A pid file the fixture appends its pid to; every pid in it is killed after the test. */
-function pidfile(): string {
-  const file = tempFile('transport-pids');
-  pidfiles.push(file);
-  return file;
-}
-
-type Extra = Omit<StdioConfig, 'command' | 'args' | 'env'>;
-
-/** The fixture server, with small deadlines. `env` holds FIXTURE_MODE and friends. */
-function fixture(env: Record<string, string> = {}, extra: Extra = {}): StdioConfig {
-  return {
-    command: process.execPath,
-    args: [SERVER],
-    env,
-    stderr: 'ignore',
-    timeouts: { closeMs: 200 },
-    reconnect: { initialDelayMs: 50, jitter: 0 },
-    heartbeat: { intervalMs: 0 },
-    ...extra,
-  };
-}
-
-/**
- * The transport as the SDK v1 Client types it. Its `Transport` type differs in detail from ours
- * under exactOptionalPropertyTypes (`params?: … | undefined`); the runtime contract is what
- * these tests check.
- */
-
-/** Creates a transport that is closed after the test. */
-function open(config: StdioConfig): LifelineTransport {
-  const transport = createTransport(config);
-  transports.push(transport);
-  return transport;
-}
-
-/** Raw JSON-RPC over a transport: requests by id, everything else recorded. */
-class Raw {
-  readonly responses: JsonRpcResponse[] = [];
-  readonly others: JsonRpcMessage[] = [];
-  readonly #pending = new Map<RequestId, (response: JsonRpcResponse) => void>();
-  #nextId = 1;
-
-  constructor(readonly transport: LifelineTransport) {
-    transport.onmessage = (incoming) => {
-      // Everything the runtime delivers is a valid message (the inbound type is wider).
-      const message = incoming as JsonRpcMessage;
-      if ('method' in message) {
-        this.others.push(message);
-        return;
-      }
-      this.responses.push(message);
-      const resolve = this.#pending.get(message.id);
-      this.#pending.delete(message.id);
-      resolve?.(message);
-    };
-  }
-
-  /** Sends a request; resolves with its response. Rejects when send() rejects. */
-  async request(method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse> {
-    const id = this.#nextId++;
-    const answered = new Promise<JsonRpcResponse>((resolve) => this.#pending.set(id, resolve));
-    try {
-      await this.transport.send(
-        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params },
-      );
-    } catch (error) {
-      this.#pending.delete(id);
-      throw error;
-    }
-    return answered;
-  }
-
-  echo(message: string): Promise<JsonRpcResponse> {
-    return this.request('tools/call', { name: 'echo', arguments: { message } });
-  }
-}
-
-/** The error object of a response, or a failure when it succeeded. */
-function errorOf(response: JsonRpcResponse): { code: number; message: string; data?: unknown } {
-  if (!('error' in response)) throw new Error(`expected an error response, got ${JSON.stringify(response)}`);
-  return response.error;
-}
-
-function textOf(response: JsonRpcResponse): string {
-  if (!('result' in response)) throw new Error(`expected a result, got ${JSON.stringify(response)}`);
-  const result = response.result as { content: { text: string }[] };
-  return result.content[0]?.text ?? '';
-}
-
-/** Records every status a transport reports. */
-function record(transport: LifelineTransport): LifecycleStatus[] {
-  const statuses: LifecycleStatus[] = [];
-  transport.subscribe((status) => statuses.push(status));
-  return statuses;
-}
+const { pidfile, fixture, open } = useFixtureHarness('transport');
 
 /** Kills the server and waits until the transport noticed (it is in `reconnecting`). */
 async function killServer(transport: LifelineTransport): Promise<number> {

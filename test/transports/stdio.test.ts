@@ -3,10 +3,8 @@
 // close, spawn failures, stdout garbage, oversize messages, stderr modes, environment and secrets.
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { JsonRpcMessage, JsonRpcResponse, RequestId } from '../../src/codec/jsonrpc.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   ErrorCode,
   LifelineError,
@@ -15,148 +13,18 @@ import {
   StateError,
 } from '../../src/errors.js';
 import type { StdioConfig } from '../../src/runtime/options.js';
-import {
-  createTransport,
-  type LifecycleStatus,
-  type LifelineTransport,
-} from '../../src/runtime/transport.js';
-import {
-  fixturePath,
-  groupAlive,
-  isAlive,
-  killAll,
-  readPids,
-  removeTempFiles,
-  tempFile,
-  waitFor,
-} from '../helpers/processes.js';
+import type { LifelineTransport } from '../../src/runtime/transport.js';
+import { useFixtureHarness } from '../helpers/fixture-harness.js';
+import { fixturePath, groupAlive, isAlive, readPids, waitFor } from '../helpers/processes.js';
+import { Raw, record, recordingLogger, textOf } from '../helpers/raw-client.js';
 
-const SERVER = fixturePath('stdio-server.mjs');
 const WRAPPER = fixturePath('wrapper.mjs');
 
 // ---------------------------------------------------------------------------------------------
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-const transports: LifelineTransport[] = [];
-const pidfiles: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(transports.splice(0).map((transport) => transport.close()));
-  for (const file of pidfiles.splice(0)) killAll(readPids(file).filter(isAlive));
-});
-afterAll(removeTempFiles);
-
-/** A pid file the fixture (and the wrapper) append their pids to; survivors are killed after the test. */
-function pidfile(): string {
-  const file = tempFile('stdio-pids');
-  pidfiles.push(file);
-  return file;
-}
-
-type Extra = Omit<StdioConfig, 'command' | 'env'>;
-
-/** The fixture server (or, with `args`, another script), with small deadlines. */
-function fixture(env: Record<string, string> = {}, extra: Extra = {}): StdioConfig {
-  return {
-    command: process.execPath,
-    args: [SERVER],
-    env,
-    stderr: 'ignore',
-    timeouts: { closeMs: 200 },
-    reconnect: { initialDelayMs: 50, jitter: 0 },
-    heartbeat: { intervalMs: 0 },
-    ...extra,
-  };
-}
-
-/**
- * The transport as the SDK v1 Client types it. Its `Transport` type differs in detail from ours
- * under exactOptionalPropertyTypes (`params?: … | undefined`); the runtime contract is what
- * these tests check.
- */
-
-/** Creates a transport that is closed after the test. */
-function open(config: StdioConfig): LifelineTransport {
-  const transport = createTransport(config);
-  transports.push(transport);
-  return transport;
-}
-
-interface LogCall {
-  level: 'debug' | 'info' | 'warn' | 'error';
-  args: unknown[];
-}
-
-/** A logger that records every call (the runtime logs pino-style: fields, then the message). */
-function recordingLogger() {
-  const calls: LogCall[] = [];
-  const at =
-    (level: LogCall['level']) =>
-    (...args: unknown[]): void => {
-      calls.push({ level, args });
-    };
-  const messages = (level: LogCall['level']): string[] =>
-    calls.filter((call) => call.level === level).map((call) => String(call.args[1]));
-  return {
-    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
-    calls,
-    messages,
-  };
-}
-
-/** Raw JSON-RPC over a transport: requests by id, everything else recorded. */
-class Raw {
-  readonly responses: JsonRpcResponse[] = [];
-  readonly others: JsonRpcMessage[] = [];
-  readonly #pending = new Map<RequestId, (response: JsonRpcResponse) => void>();
-  #nextId = 1;
-
-  constructor(readonly transport: LifelineTransport) {
-    transport.onmessage = (incoming) => {
-      // Everything the runtime delivers is a valid message (the inbound type is wider).
-      const message = incoming as JsonRpcMessage;
-      if ('method' in message) {
-        this.others.push(message);
-        return;
-      }
-      this.responses.push(message);
-      const resolve = this.#pending.get(message.id);
-      this.#pending.delete(message.id);
-      resolve?.(message);
-    };
-  }
-
-  async request(method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse> {
-    const id = this.#nextId++;
-    const answered = new Promise<JsonRpcResponse>((resolve) => this.#pending.set(id, resolve));
-    try {
-      await this.transport.send(
-        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params },
-      );
-    } catch (error) {
-      this.#pending.delete(id);
-      throw error;
-    }
-    return answered;
-  }
-
-  echo(message: string): Promise<JsonRpcResponse> {
-    return this.request('tools/call', { name: 'echo', arguments: { message } });
-  }
-}
-
-function textOf(response: JsonRpcResponse): string {
-  if (!('result' in response)) throw new Error(`expected a result, got ${JSON.stringify(response)}`);
-  const result = response.result as { content: { text: string }[] };
-  return result.content[0]?.text ?? '';
-}
-
-function record(transport: LifelineTransport): LifecycleStatus[] {
-  const statuses: LifecycleStatus[] = [];
-  transport.subscribe((status) => statuses.push(status));
-  return statuses;
-}
+const { pidfile, fixture, open } = useFixtureHarness('stdio');
 
 function countCloses(transport: LifelineTransport): { count: number } {
   const closes = { count: 0 };
@@ -177,7 +45,7 @@ function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 /** A `node -e` server: runs `script`, then stays alive until stdin ends. */
 function nodeScript(
   script: string,
-  extra: Omit<Extra, 'args'> & { env?: Record<string, string> } = {},
+  extra: Omit<StdioConfig, 'command' | 'args' | 'env'> & { env?: Record<string, string> } = {},
 ): StdioConfig {
   const { env = {}, ...rest } = extra;
   return fixture(env, {
