@@ -95,47 +95,13 @@ function makeRequest(id, params) {
   return { jsonrpc: '2.0', id, method: 'tools/call', params };
 }
 
-/** a. mcp-lifeline's createTransport(), driven at the transport level. */
-export function oursClient(extra = {}) {
-  const transport = createTransport({
-    command: process.execPath,
-    args: [SERVER],
-    heartbeat: { intervalMs: 0 },
-    ...extra,
-  });
+/**
+ * Drives any SDK-shaped transport (start / send / onmessage / close) for the window driver:
+ * both clients below are measured through exactly the same code.
+ */
+function transportClient(name, transport) {
   const client = {
-    name: 'ours',
-    transport,
-    onResponse: undefined,
-    onFailure: undefined,
-    errors: [],
-    async start() {
-      await transport.start();
-      if (transport.pid !== undefined) {
-        client.pid = transport.pid;
-        livePids.add(transport.pid);
-      }
-    },
-    send(id, params) {
-      transport.send(makeRequest(id, params)).catch((error) => client.onFailure?.(error));
-    },
-    async close() {
-      await transport.close();
-      livePids.delete(client.pid);
-    },
-  };
-  transport.onmessage = (message) => {
-    if (!('method' in message)) client.onResponse?.(message.id, message);
-  };
-  transport.onerror = (error) => client.errors.push(error.message);
-  return client;
-}
-
-/** b. The SDK's StdioClientTransport (v1), driven the same way. */
-export function sdkClient(extra = {}) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [SERVER], ...extra });
-  const client = {
-    name: 'sdk',
+    name,
     transport,
     onResponse: undefined,
     onFailure: undefined,
@@ -143,8 +109,10 @@ export function sdkClient(extra = {}) {
     closed: false,
     async start() {
       await transport.start();
-      client.pid = transport.pid;
-      livePids.add(client.pid);
+      if (transport.pid !== undefined && transport.pid !== null) {
+        client.pid = transport.pid;
+        livePids.add(transport.pid);
+      }
     },
     send(id, params) {
       transport.send(makeRequest(id, params)).catch((error) => client.onFailure?.(error));
@@ -163,6 +131,25 @@ export function sdkClient(extra = {}) {
     client.onClosed?.();
   };
   return client;
+}
+
+/** a. mcp-lifeline's createTransport(), driven at the transport level. */
+export function oursClient(extra = {}) {
+  const transport = createTransport({
+    command: process.execPath,
+    args: [SERVER],
+    heartbeat: { intervalMs: 0 },
+    ...extra,
+  });
+  return transportClient('ours', transport);
+}
+
+/** b. The SDK's StdioClientTransport (v1), driven the same way. */
+export function sdkClient(extra = {}) {
+  return transportClient(
+    'sdk',
+    new StdioClientTransport({ command: process.execPath, args: [SERVER], ...extra }),
+  );
 }
 
 /**
