@@ -29,6 +29,13 @@ export const ErrorCode = {
   MessageTooLarge: 'LIFELINE_ERR_MESSAGE_TOO_LARGE',
   Session: 'LIFELINE_ERR_SESSION',
   LinkCrashed: 'LIFELINE_ERR_LINK_CRASHED',
+  Http: 'LIFELINE_ERR_HTTP',
+  Network: 'LIFELINE_ERR_NETWORK',
+  ContentType: 'LIFELINE_ERR_CONTENT_TYPE',
+  StreamLost: 'LIFELINE_ERR_STREAM_LOST',
+  Redirect: 'LIFELINE_ERR_REDIRECT',
+  EndpointOrigin: 'LIFELINE_ERR_ENDPOINT_ORIGIN',
+  Fallback: 'LIFELINE_ERR_FALLBACK',
 } as const;
 
 /** One of the {@link ErrorCode} strings. */
@@ -56,6 +63,12 @@ export interface LifelineErrorOptions {
   cause?: unknown;
   /** Whether trying again (a new attempt, a new process) can help. */
   retryable?: boolean;
+  /**
+   * How long to wait before the next attempt, when the peer said so (an SSE `retry:` field,
+   * a `Retry-After` header) or when no wait is needed (0: a session to re-establish). Overrides
+   * the backoff for that one retry.
+   */
+  retryAfterMs?: number;
 }
 
 /** The base class of every error mcp-lifeline raises. */
@@ -65,11 +78,14 @@ export class LifelineError extends Error {
   readonly code: ErrorCode;
   /** Whether trying again (a new attempt, a new process) can help. */
   readonly retryable: boolean;
+  /** The wait the peer asked for before the next attempt, if any (see {@link LifelineErrorOptions}). */
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: LifelineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   get [brand](): true {
@@ -127,12 +143,71 @@ export class QueueFullError extends LifelineError {
   }
 }
 
+/** Options of a {@link LinkError}. */
+export interface LinkErrorOptions extends LifelineErrorOptions {
+  /**
+   * The message that failed certainly never reached the server (connection refused, an
+   * expired session): the runtime keeps it for the next link instead of failing it.
+   */
+  undelivered?: boolean;
+}
+
 /**
  * The link failed. Produced by the link actors; `retryable` says whether a new attempt can
  * help (a missing command, a 401 or a missing image cannot).
  */
 export class LinkError extends LifelineError {
   override name = 'LinkError';
+  /** The failed message certainly never reached the server; it can be sent again as it is. */
+  readonly undelivered: boolean;
+
+  constructor(code: ErrorCode, message: string, options: LinkErrorOptions = {}) {
+    super(code, message, options);
+    this.undelivered = options.undelivered ?? false;
+  }
+}
+
+/** The SDK's cross-bundle brand registry (`@modelcontextprotocol/core` `stampErrorBrands`). */
+const SDK_BRANDS = Symbol.for('mcp.sdk.errorBrands');
+
+/** What an {@link HttpError} carries, in the SDK's `SdkHttpErrorData` shape. */
+export interface HttpErrorData {
+  status: number;
+  statusText: string | undefined;
+  /** The response body as text, cut to 4 KiB. */
+  text: string | undefined;
+}
+
+/**
+ * The server answered an HTTP request with an error status. Branded so the SDK's
+ * `instanceof SdkHttpError` matches it (v2 `auto` negotiation falls back to the legacy era
+ * only on an `SdkHttpError`), with the SDK's `data: {status, statusText, text}`. 401 and 403
+ * are permanent; 5xx are transient.
+ */
+export class HttpError extends LinkError {
+  override name = 'HttpError';
+  /** In the SDK's shape. */
+  readonly data: HttpErrorData;
+
+  constructor(message: string, data: HttpErrorData, options: LinkErrorOptions = {}) {
+    super(ErrorCode.Http, message, options);
+    this.data = data;
+    Object.defineProperty(this, SDK_BRANDS, {
+      value: new Set(['mcp.SdkError', 'mcp.SdkHttpError']),
+      enumerable: false,
+      configurable: true,
+    });
+  }
+
+  /** The HTTP status code. */
+  get status(): number {
+    return this.data.status;
+  }
+
+  /** The HTTP status text, when the server sent one. */
+  get statusText(): string | undefined {
+    return this.data.statusText;
+  }
 }
 
 /** A message in the codec was rejected: bad JSON, a broken envelope, or over the size limit. */

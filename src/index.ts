@@ -10,10 +10,13 @@ export {
   CodecError,
   ConfigError,
   ErrorCode,
+  HttpError,
+  type HttpErrorData,
   InvalidMessageError,
   LifelineError,
   type LifelineErrorOptions,
   LinkError,
+  type LinkErrorOptions,
   QueueFullError,
   REQUEST_FAILED_RPC_CODE,
   StateError,
@@ -39,6 +42,7 @@ export type { Logger } from './runtime/logger.js';
 export type {
   Clock,
   CommonConfig,
+  HttpConfig,
   LimitsPolicy,
   QueuePolicy,
   StdioConfig,
@@ -51,5 +55,7 @@ export {
   type SendOptions,
   type TransportStats,
 } from './runtime/transport.js';
-export type { Diagnostic, LinkHandle, LinkLogic, LinkSink } from './transports/link.js';
+export type { RedirectPolicy } from './transports/http/client.js';
+export { forgetVerdicts } from './transports/http/verdicts.js';
+export type { Diagnostic, LinkHandle, LinkLogic, LinkSendOptions, LinkSink } from './transports/link.js';
 export type { StderrMode } from './transports/stdio.js';

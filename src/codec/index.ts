@@ -2,6 +2,16 @@
  * The codec layer: pure functions, no I/O, no timers. Available as `mcp-lifeline/codec`.
  */
 export {
+  bodyHeaders,
+  decodeHeaderValue,
+  encodeHeaderValue,
+  envelopeVersion,
+  MCP_NAME_SOURCE,
+  mergeRequestHeaders,
+  PROTOCOL_VERSION_META_KEY,
+  RESERVED_HEADER_NAMES,
+} from './headers.js';
+export {
   errorResponse,
   isErrorResponse,
   isJsonRpcMessage,
@@ -28,3 +38,11 @@ export {
   type NdjsonProblem,
   type NdjsonProblemType,
 } from './ndjson.js';
+export {
+  createSseDecoder,
+  type SseDecoder,
+  type SseDecoderOptions,
+  type SseEvent,
+  type SseProblem,
+  type SseProblemType,
+} from './sse.js';

@@ -76,6 +76,20 @@ function exhausted(context: ConnectionContext, cause: LifelineError): LifelineEr
   );
 }
 
+/**
+ * The wait before retry `attempt`: the backoff, unless the peer named a wait (`retryAfterMs`:
+ * an SSE `retry:` field, `Retry-After`, or 0 for a session to re-establish). The first retry
+ * after a proven link waits exactly that; later ones at least the backoff, so a peer that
+ * keeps failing cannot make the machine spin.
+ */
+function retryDelay(context: ConnectionContext, attempt: number, unit: number): number {
+  const backoff = backoffDelay(context.policy.reconnect, attempt, unit);
+  const asked = context.lastError?.retryAfterMs;
+  if (asked === undefined) return backoff;
+  const wait = Math.min(asked, context.policy.reconnect.maxDelayMs);
+  return attempt === 1 ? wait : Math.max(wait, backoff);
+}
+
 /** The link used until a transport is provided: it never comes up (the connect deadline applies). */
 const noLink: LinkLogic = fromCallback(() => {});
 
@@ -129,7 +143,7 @@ export const connectionMachine = setup({
     planRetry: assign(({ context }) => {
       const attempt = context.attempt + 1;
       const [unit, seed] = nextRandom(context.seed);
-      return { attempt, seed, delayMs: backoffDelay(context.policy.reconnect, attempt, unit) };
+      return { attempt, seed, delayMs: retryDelay(context, attempt, unit) };
     }),
     resetAttempts: assign({ attempt: 0, delayMs: 0 }),
     clearError: assign({ lastError: undefined }),

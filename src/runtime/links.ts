@@ -3,6 +3,7 @@
  */
 
 import type { Writable } from 'node:stream';
+import { createHttpFamilyLink } from '../transports/http/family.js';
 import type { LinkLogic, LinkSink } from '../transports/link.js';
 import { createStdioLink } from '../transports/stdio.js';
 import type { ResolvedConfig } from './options.js';
@@ -13,12 +14,12 @@ export function createLinkLogic(
   sink: LinkSink,
   stderrStream: Writable | null,
 ): LinkLogic {
-  return createStdioLink(
-    {
-      ...config.stdio,
-      stderrStream: stderrStream ?? undefined,
-      maxMessageBytes: config.limits.maxMessageBytes,
-    },
-    sink,
-  );
+  const { maxMessageBytes } = config.limits;
+  if (config.http !== undefined) {
+    const { mode, url, headers, redirect } = config.http;
+    const resumeDelayMs = config.policy.reconnect.initialDelayMs;
+    return createHttpFamilyLink({ url, headers, redirect, maxMessageBytes, resumeDelayMs }, sink, mode);
+  }
+  if (config.stdio === undefined) throw new TypeError('A resolved configuration names one transport');
+  return createStdioLink({ ...config.stdio, stderrStream: stderrStream ?? undefined, maxMessageBytes }, sink);
 }

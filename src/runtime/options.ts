@@ -14,6 +14,9 @@ import {
 } from '../machines/policy.js';
 import type { StderrMode } from '../transports/stdio.js';
 import type { Logger } from './logger.js';
+import { type HttpConfigFields, httpSecrets, type ResolvedHttp, resolveHttp } from './options-http.js';
+
+export type { ResolvedHttp } from './options-http.js';
 
 /**
  * A clock: real time by default; XState's `SimulatedClock` fits, so tests can drive every
@@ -75,20 +78,31 @@ export interface StdioConfig extends CommonConfig {
   stderr?: StderrMode;
 }
 
+/** A server reached over HTTP: Streamable HTTP (either era), or legacy HTTP+SSE. */
+export interface HttpConfig extends CommonConfig, HttpConfigFields {}
+
 /** What `createTransport()` accepts. Later transport types extend this union. */
-export type TransportConfig = StdioConfig;
+export type TransportConfig = StdioConfig | HttpConfig;
+
+/** The resolved stdio part of a configuration. */
+export interface ResolvedStdio {
+  command: string;
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  inheritEnv: boolean;
+  cwd: string | undefined;
+  stderr: StderrMode;
+}
 
 /** The configuration after defaults and validation. */
 export interface ResolvedConfig {
-  type: 'stdio';
-  stdio: {
-    command: string;
-    args: readonly string[];
-    env: Readonly<Record<string, string>>;
-    inheritEnv: boolean;
-    cwd: string | undefined;
-    stderr: StderrMode;
-  };
+  type: 'stdio' | 'http';
+  /** Set when `type` is `stdio`. */
+  stdio: ResolvedStdio | undefined;
+  /** Set when `type` is `http` (Streamable HTTP, HTTP+SSE, or the automatic choice). */
+  http: ResolvedHttp | undefined;
+  /** A short name for logs: the command, or the URL's host. */
+  name: string;
   policy: ConnectionPolicy;
   queue: QueuePolicy;
   limits: LimitsPolicy;
@@ -205,15 +219,34 @@ export function resolveConfig(config: TransportConfig): ResolvedConfig {
   const problems: Problems = [];
   if (typeof config !== 'object' || config === null)
     throw new ConfigError(['expected a configuration object']);
-  const type = config.type ?? ('command' in config ? 'stdio' : undefined);
+  const named = (config as { type?: unknown }).type;
+  const type = named ?? ('command' in config ? 'stdio' : 'url' in config ? 'http' : undefined);
+  if (type === 'http' || type === 'sse') return resolveHttpConfig(config as HttpConfig, problems);
   if (type !== 'stdio') {
-    const named = (config as { type?: unknown }).type;
     throw new ConfigError([
       named === undefined
-        ? 'type: cannot infer the transport; give `command` (stdio)'
-        : `type: ${describe(named)} is not a transport this version supports (stdio)`,
+        ? 'type: cannot infer the transport; give `command` (stdio) or `url` (http)'
+        : `type: ${describe(named)} is not a transport this version supports (stdio, http, sse)`,
     ]);
   }
+  return resolveStdioConfig(config as StdioConfig, problems);
+}
+
+function resolveHttpConfig(config: HttpConfig, problems: Problems): ResolvedConfig {
+  const http = resolveHttp(config, problems);
+  const common = resolveCommon(config, problems);
+  if (problems.length > 0 || http === undefined) throw new ConfigError(problems);
+  return {
+    type: 'http',
+    stdio: undefined,
+    http,
+    name: http.url.host,
+    ...common,
+    secrets: httpSecrets(http),
+  };
+}
+
+function resolveStdioConfig(config: StdioConfig, problems: Problems): ResolvedConfig {
   if (typeof config.command !== 'string' || config.command.length === 0) {
     problems.push(`command: expected a non-empty string, got ${describe(config.command)}`);
   }
@@ -236,6 +269,30 @@ export function resolveConfig(config: TransportConfig): ResolvedConfig {
   if (config.stderr !== undefined && !STDERR_MODES.includes(config.stderr)) {
     problems.push(`stderr: expected one of ${STDERR_MODES.join(', ')}, got ${describe(config.stderr)}`);
   }
+  const common = resolveCommon(config, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    type: 'stdio',
+    stdio: {
+      command: config.command,
+      args: config.args ?? [],
+      env,
+      inheritEnv: config.inheritEnv ?? false,
+      cwd: config.cwd,
+      stderr: config.stderr ?? 'diagnostics',
+    },
+    http: undefined,
+    name: config.command,
+    ...common,
+    secrets: secretValues(env),
+  };
+}
+
+/** The options every transport type shares. */
+function resolveCommon(
+  config: CommonConfig,
+  problems: Problems,
+): Pick<ResolvedConfig, 'policy' | 'queue' | 'limits'> {
   const policy = resolvePolicy(config, problems);
   if (checkObject(problems, 'queue', config.queue)) {
     checkNumber(problems, 'queue.maxMessages', config.queue?.maxMessages, 0);
@@ -249,20 +306,9 @@ export function resolveConfig(config: TransportConfig): ResolvedConfig {
       if (typeof config.logger?.[level] !== 'function') problems.push(`logger.${level}: expected a function`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(problems);
   return {
-    type: 'stdio',
-    stdio: {
-      command: config.command,
-      args: config.args ?? [],
-      env,
-      inheritEnv: config.inheritEnv ?? false,
-      cwd: config.cwd,
-      stderr: config.stderr ?? 'diagnostics',
-    },
     policy,
     queue: { ...DEFAULT_QUEUE, ...config.queue },
     limits: { ...DEFAULT_LIMITS, ...config.limits },
-    secrets: secretValues(env),
   };
 }

@@ -1,17 +1,32 @@
 /**
  * Everything the client sent that has not ended yet: the bounded queue of messages waiting for
  * a link, and the table of requests waiting for an answer. Its job is the runtime's promise
- * that every outbound message ends delivered or failed-to-the-caller: it answers requests that
- * can no longer be answered (link lost, expired, closed, given up) with a synthesized JSON-RPC
- * error response, and counts what it fails.
+ * that every outbound message ends delivered or failed-to-the-caller: it decides the fate of
+ * a request its link can no longer answer (sent again, re-issued under a new id, or answered
+ * with a synthesized JSON-RPC error response), and counts what it fails.
  */
 
-import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcRequest, RequestId } from '../codec/jsonrpc.js';
-import { ErrorCode, InvalidMessageError, type LifelineError, StateError } from '../errors.js';
+import {
+  errorResponse,
+  type JsonRpcErrorResponse,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type RequestId,
+} from '../codec/jsonrpc.js';
+import {
+  ErrorCode,
+  InvalidMessageError,
+  type LifelineError,
+  type LinkError,
+  REQUEST_FAILED_RPC_CODE,
+  StateError,
+} from '../errors.js';
+import type { LinkSendOptions } from '../transports/link.js';
 import { connectionLostResponse, expiredResponse } from './failures.js';
 import type { Clock, QueuePolicy } from './options.js';
 import { OutboundQueue } from './queue.js';
-import { RequestTable } from './requests.js';
+import { LISTEN_METHOD, type RequestEntry, RequestTable } from './requests.js';
+import { INTERNAL_ID_PREFIX } from './session.js';
 
 /** What the outbound side needs from its transport. */
 export interface OutboundHost {
@@ -23,7 +38,14 @@ export interface OutboundHost {
   report(error: LifelineError): void;
   /** Counts a failed outbound message. */
   countFailure(): void;
+  /** Whether a lost request may be re-issued under a new id (modern era, per-request streams). */
+  mayReissue(request: JsonRpcRequest): boolean;
 }
+
+/** How often a request is sent again after its delivery was refused (an expired session). */
+const MAX_RESENDS = 1;
+/** How often a request is re-issued under a new id after its response stream broke. */
+const MAX_REISSUES = 1;
 
 export class Outbound {
   readonly #queue: OutboundQueue;
@@ -31,6 +53,7 @@ export class Outbound {
   readonly #host: OutboundHost;
   readonly #requestMs: number | undefined;
   #expiryTimer: unknown;
+  #reissued = 0;
 
   constructor(host: OutboundHost, queue: QueuePolicy, requestMs: number | undefined) {
     this.#host = host;
@@ -43,16 +66,42 @@ export class Outbound {
     return this.#queue.size;
   }
 
+  /** Requests re-issued under a new id so far. */
+  get reissued(): number {
+    return this.#reissued;
+  }
+
   /**
-   * Records a request before it is written or queued.
+   * Records a request before it is written or queued. An abort of `options.signal` (the
+   * modern era's cancellation) forgets it: no answer is expected any more.
    *
    * @throws {InvalidMessageError} when a request with the same id is still in flight.
    */
-  track(request: JsonRpcRequest): void {
+  track(request: JsonRpcRequest, options: LinkSendOptions | undefined): void {
     if (this.#requests.has(request.id)) {
       throw new InvalidMessageError(`request id ${JSON.stringify(request.id)} is already in flight`);
     }
-    this.#requests.track(request);
+    const signal = options?.signal;
+    if (signal === undefined) {
+      this.#requests.track(request, options);
+      return;
+    }
+    const onAbort = (): void => {
+      this.#requests.settle(request.id);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#requests.track(request, options, () => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** The client's id for an id on the wire (they differ for a re-issued request). */
+  clientId(wireId: RequestId): RequestId {
+    return this.#requests.clientId(wireId);
+  }
+
+  /** The send options of a request about to be written. */
+  optionsFor(message: JsonRpcMessage): LinkSendOptions | undefined {
+    if (!('id' in message && 'method' in message)) return undefined;
+    return this.#requests.get(this.#requests.clientId(message.id))?.options;
   }
 
   /** The message went out on the current link. */
@@ -77,24 +126,100 @@ export class Outbound {
 
   /** Removes a request that got its answer; returns its method, or undefined if it is unknown. */
   settle(id: RequestId): string | undefined {
-    return this.#requests.settle(id);
+    return this.#requests.settle(id)?.request.method;
   }
 
   /** Hands every queued message, oldest first, to `write` (the link is back). */
   flush(write: (message: JsonRpcMessage) => void): void {
-    for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift())
-      write(entry.message);
+    for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
+      const message = entry.message;
+      // A request cancelled while it waited is not sent.
+      if ('id' in message && 'method' in message && !this.#requests.has(this.clientId(message.id))) continue;
+      write(message);
+    }
     this.#clearExpiry();
   }
 
-  /** Subscriptions to re-send on a new link. */
-  pendingReplays(): JsonRpcRequest[] {
-    return this.#requests.pendingReplays();
+  /**
+   * The link refused delivery of a message that never reached the server (connection
+   * refused, expired session): it waits for the next link, at the front of the queue. A
+   * request refused for its session more than once is failed instead.
+   */
+  requeue(message: JsonRpcMessage, cause: LinkError): void {
+    if ('id' in message && 'method' in message) {
+      const entry = this.#requests.get(this.clientId(message.id));
+      if (entry === undefined) return;
+      entry.written = false;
+      if (cause.code !== ErrorCode.Network) {
+        entry.resends += 1;
+        if (entry.resends > MAX_RESENDS) {
+          this.#failEntry(entry, cause);
+          return;
+        }
+      }
+    }
+    this.#queue.unshift({ message, bytes: 0, queuedAt: this.#host.now() });
+    this.#scheduleExpiry();
   }
 
-  /** The link died: answers every request written to it. Queued messages wait for the next link. */
-  linkLost(cause: LifelineError): void {
-    for (const id of this.#requests.takeLost()) this.#fail(connectionLostResponse(id, cause));
+  /**
+   * A request its link will not answer, though the link lives (a broken HTTP response
+   * stream): re-issued under a new id when allowed (once), otherwise failed to its caller.
+   *
+   * @returns the re-issued request to write now, if any.
+   */
+  unanswered(
+    wireId: RequestId,
+    cause: LinkError,
+    disposition: 'reissue' | 'fail',
+  ): JsonRpcRequest | undefined {
+    const entry = this.#requests.get(this.clientId(wireId));
+    if (entry === undefined || !entry.written || entry.wireId !== wireId) return undefined;
+    if (disposition === 'reissue') {
+      if (entry.request.method === LISTEN_METHOD) {
+        entry.written = false;
+        return entry.request;
+      }
+      if (entry.reissues < MAX_REISSUES && this.#host.mayReissue(entry.request)) return this.#reissue(entry);
+      this.#settleWith(entry, connectionLostResponse(entry.request.id, cause));
+      return undefined;
+    }
+    this.#failEntry(entry, cause);
+    return undefined;
+  }
+
+  /**
+   * The link died: every request written to it is re-issued (subscriptions and, where
+   * allowed, the rest: queued for the next link) or answered with the connection-lost error.
+   * Queued messages wait for the next link.
+   */
+  linkLost(cause: LifelineError, perRequestStreams: boolean): void {
+    const again: JsonRpcRequest[] = [];
+    for (const entry of this.#requests.written()) {
+      if (entry.request.method === LISTEN_METHOD) {
+        entry.written = false;
+        again.push(entry.request);
+      } else if (perRequestStreams && entry.reissues < MAX_REISSUES && this.#host.mayReissue(entry.request)) {
+        again.push(this.#reissue(entry));
+      } else {
+        this.#settleWith(entry, connectionLostResponse(entry.request.id, cause));
+      }
+    }
+    const now = this.#host.now();
+    for (let i = again.length - 1; i >= 0; i -= 1)
+      this.#queue.unshift({ message: again[i] as JsonRpcRequest, bytes: 0, queuedAt: now });
+    if (again.length > 0) this.#scheduleExpiry();
+  }
+
+  /** A write of a request was refused for good: it is forgotten (its caller got the error). */
+  refused(message: JsonRpcRequest): void {
+    this.#requests.settle(this.clientId(message.id));
+  }
+
+  /** A request whose write failed with nobody awaiting it: answered with the error. */
+  failRequest(message: JsonRpcRequest, cause: LifelineError): void {
+    const entry = this.#requests.get(this.clientId(message.id));
+    if (entry !== undefined) this.#failEntry(entry, cause);
   }
 
   /** The connection closed (`closed`) or gave up: answers every request and drops the queue. */
@@ -114,6 +239,23 @@ export class Outbound {
         ),
       );
     }
+  }
+
+  #reissue(entry: RequestEntry): JsonRpcRequest {
+    this.#reissued += 1;
+    return this.#requests.reissue(entry, `${INTERNAL_ID_PREFIX}reissue:${this.#reissued}`);
+  }
+
+  #failEntry(entry: RequestEntry, cause: LifelineError): void {
+    this.#settleWith(
+      entry,
+      errorResponse(entry.request.id, REQUEST_FAILED_RPC_CODE, cause.message, { code: cause.code }),
+    );
+  }
+
+  #settleWith(entry: RequestEntry, response: JsonRpcErrorResponse): void {
+    this.#requests.settle(entry.request.id);
+    this.#fail(response);
   }
 
   #fail(response: JsonRpcErrorResponse): void {
@@ -144,8 +286,8 @@ export class Outbound {
       this.#queue.shift();
       const message = entry.message;
       if ('id' in message && 'method' in message) {
-        this.#requests.settle(message.id);
-        this.#fail(expiredResponse(message.id, requestMs));
+        const clientId = this.clientId(message.id);
+        if (this.#requests.settle(clientId) !== undefined) this.#fail(expiredResponse(clientId, requestMs));
       } else {
         this.#host.countFailure();
       }

@@ -2,23 +2,39 @@
  * The in-flight table: every request the client sent and that has not been answered yet,
  * whether it is still queued or already written to a link. It decides who is answered when:
  * a dying link takes down only what was written to it; a close or a give-up takes everything.
+ *
+ * Requests are keyed by the client's id. A request re-issued on HTTP (its response stream
+ * broke) goes out under a new wire id; the table maps that id back so the answer reaches the
+ * client under the id it used.
  */
 
 import type { JsonRpcRequest, RequestId } from '../codec/jsonrpc.js';
+import type { LinkSendOptions } from '../transports/link.js';
 
 /** The modern-era method whose requests stay open as subscriptions and survive a new link. */
 export const LISTEN_METHOD = 'subscriptions/listen';
 
-interface Entry {
-  method: string;
+/** One request in flight. */
+export interface RequestEntry {
+  request: JsonRpcRequest;
+  /** The send options it came with (per-request headers, the abort signal). */
+  options: LinkSendOptions | undefined;
   /** Written to the current link (not just queued). */
   written: boolean;
-  /** Kept for requests re-sent on a new link (`subscriptions/listen`). */
-  replay: JsonRpcRequest | undefined;
+  /** The id it travels under now: the client's, or a new one after a re-issue. */
+  wireId: RequestId;
+  /** How many times it was re-issued under a new id. */
+  reissues: number;
+  /** How many times it was sent again under the same id after a refused delivery. */
+  resends: number;
+  /** Removes the abort listener, if one was added. */
+  release: (() => void) | undefined;
 }
 
 export class RequestTable {
-  readonly #entries = new Map<RequestId, Entry>();
+  readonly #entries = new Map<RequestId, RequestEntry>();
+  /** Wire id -> client id, for re-issued requests only. */
+  readonly #wire = new Map<RequestId, RequestId>();
 
   get size(): number {
     return this.#entries.size;
@@ -28,60 +44,70 @@ export class RequestTable {
     return this.#entries.has(id);
   }
 
+  get(id: RequestId): RequestEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  /** The client's id for an id seen on the wire. */
+  clientId(wireId: RequestId): RequestId {
+    return this.#wire.size === 0 ? wireId : (this.#wire.get(wireId) ?? wireId);
+  }
+
   /** Records a request the client is sending (queued until `markWritten`). */
-  track(request: JsonRpcRequest): void {
+  track(request: JsonRpcRequest, options: LinkSendOptions | undefined, release?: () => void): void {
     this.#entries.set(request.id, {
-      method: request.method,
+      request,
+      options,
       written: false,
-      replay: request.method === LISTEN_METHOD ? request : undefined,
+      wireId: request.id,
+      reissues: 0,
+      resends: 0,
+      release,
     });
   }
 
-  /** The request went out on the current link. */
-  markWritten(id: RequestId): void {
-    const entry = this.#entries.get(id);
+  /** The request went out on the current link (`wireId` as written). */
+  markWritten(wireId: RequestId): RequestEntry | undefined {
+    const entry = this.#entries.get(this.clientId(wireId));
     if (entry !== undefined) entry.written = true;
-  }
-
-  /** Removes a request that got its answer; returns its method, or undefined if unknown. */
-  settle(id: RequestId): string | undefined {
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return undefined;
-    this.#entries.delete(id);
-    return entry.method;
+    return entry;
   }
 
   /**
-   * The link died: removes and returns the requests written to it, which will never be
-   * answered. Subscriptions stay, to be re-sent on the next link; queued requests stay queued.
+   * Gives a request a new wire id (a re-issue) and returns the message to send.
    */
-  takeLost(): RequestId[] {
-    const lost: RequestId[] = [];
-    for (const [id, entry] of this.#entries) {
-      if (!entry.written) continue;
-      if (entry.replay !== undefined) {
-        entry.written = false;
-      } else {
-        this.#entries.delete(id);
-        lost.push(id);
-      }
-    }
-    return lost;
+  reissue(entry: RequestEntry, wireId: RequestId): JsonRpcRequest {
+    if (entry.wireId !== entry.request.id) this.#wire.delete(entry.wireId);
+    entry.wireId = wireId;
+    entry.reissues += 1;
+    entry.written = false;
+    this.#wire.set(wireId, entry.request.id);
+    return { ...entry.request, id: wireId };
   }
 
-  /** The connection closed or gave up: removes and returns every request. */
+  /** Removes a request (answered, failed or cancelled); returns it, or undefined if unknown. */
+  settle(id: RequestId): RequestEntry | undefined {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(id);
+    if (entry.wireId !== id) this.#wire.delete(entry.wireId);
+    entry.release?.();
+    return entry;
+  }
+
+  /** The requests written to the current link, which it will never answer now. */
+  written(): RequestEntry[] {
+    const out: RequestEntry[] = [];
+    for (const entry of this.#entries.values()) if (entry.written) out.push(entry);
+    return out;
+  }
+
+  /** The connection closed or gave up: removes and returns every request's client id. */
   takeAll(): RequestId[] {
     const all = [...this.#entries.keys()];
+    for (const entry of this.#entries.values()) entry.release?.();
     this.#entries.clear();
+    this.#wire.clear();
     return all;
-  }
-
-  /** Subscriptions to re-send on a new link. */
-  pendingReplays(): JsonRpcRequest[] {
-    const out: JsonRpcRequest[] = [];
-    for (const entry of this.#entries.values()) {
-      if (entry.replay !== undefined && !entry.written) out.push(entry.replay);
-    }
-    return out;
   }
 }

@@ -33,6 +33,15 @@ export function isInternalId(id: unknown): id is string {
   return typeof id === 'string' && id.startsWith(INTERNAL_ID_PREFIX);
 }
 
+/**
+ * A session id as the machine's context (and so the inspector and the live view) shows it:
+ * its first four characters and its length. A session id grants access to the session, so
+ * the whole value stays out of snapshots.
+ */
+export function maskSessionId(sessionId: string | undefined): string | undefined {
+  return sessionId === undefined ? undefined : `${sessionId.slice(0, 4)}…(${sessionId.length})`;
+}
+
 /** Records the handshake and checks a replay's answer. */
 export class SessionRecord {
   #initialize: JsonRpcRequest | undefined;

@@ -10,6 +10,7 @@
 
 import { PassThrough } from 'node:stream';
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
+import { envelopeVersion } from '../codec/headers.js';
 import {
   type JsonRpcMessage,
   type JsonRpcMessageInput,
@@ -26,7 +27,7 @@ import {
   toError,
 } from '../errors.js';
 import { type ConnectionMachine, type ConnectionState, connectionMachine } from '../machines/connection.js';
-import type { Diagnostic, LinkHandle, LinkSink } from '../transports/link.js';
+import type { Diagnostic, LinkHandle, LinkSendOptions, LinkSink } from '../transports/link.js';
 import { looksLikeNotification, recoverId, tooLargeResponse } from './failures.js';
 import { type LifecycleStatus, LifecycleTracker } from './lifecycle.js';
 
@@ -38,7 +39,7 @@ import { createRedactingLogger, type RuntimeLogger } from './logger.js';
 import { MessageStream } from './message-stream.js';
 import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options.js';
 import { Outbound } from './outbound.js';
-import { isInternalId, SessionRecord } from './session.js';
+import { isInternalId, maskSessionId, SessionRecord } from './session.js';
 
 /** Counters: every outbound message ends in `written` or `failed`. */
 export interface TransportStats {
@@ -52,14 +53,46 @@ export interface TransportStats {
   failed: number;
   /** Sessions re-established on a new link. */
   reestablished: number;
+  /** Requests re-issued under a new id after their response stream broke (modern era, HTTP). */
+  reissued: number;
   /** Links started. */
   links: number;
 }
 
-/** Options of `send()` (the SDK's TransportSendOptions; the runtime needs none of them on stdio). */
+/**
+ * Options of `send()`: the SDK's `TransportSendOptions`. HTTP links use `headers`,
+ * `requestSignal`, `onRequestStreamEnd` and `onresumptiontoken`; stdio needs none.
+ */
 export interface SendOptions {
-  relatedRequestId?: RequestId;
+  relatedRequestId?: RequestId | undefined;
+  /** Extra headers for this request (HTTP; reserved names are ignored). */
+  headers?: Record<string, string> | undefined;
+  /** Aborting it cancels the request silently (modern era, HTTP: its stream is closed). */
+  requestSignal?: AbortSignal | undefined;
+  /** Called once the request's response stream has ended (HTTP). */
+  onRequestStreamEnd?: (() => void) | undefined;
+  /** Called with each SSE event id of the request's stream (HTTP). */
+  onresumptiontoken?: ((token: string) => void) | undefined;
   [key: string]: unknown;
+}
+
+/** The link options of a send, when it has any. */
+function linkOptions(options: SendOptions | undefined): LinkSendOptions | undefined {
+  if (options === undefined) return undefined;
+  const { headers, requestSignal, onRequestStreamEnd, onresumptiontoken } = options;
+  if (
+    headers === undefined &&
+    requestSignal === undefined &&
+    onRequestStreamEnd === undefined &&
+    onresumptiontoken === undefined
+  )
+    return undefined;
+  return {
+    headers,
+    signal: requestSignal,
+    onStreamEnd: onRequestStreamEnd,
+    onResumptionToken: onresumptiontoken,
+  };
 }
 
 const realClock: Clock = {
@@ -81,7 +114,10 @@ export class LifelineTransport {
   onerror?: ((error: Error) => void) | undefined;
   /** Called once per close: after `close()`, or when the connection gives up (`failed`). */
   onclose?: (() => void) | undefined;
-  /** The session id (HTTP); undefined on stdio, so the SDK Client runs its handshake. */
+  /**
+   * The HTTP session id, once a legacy-era server assigned one; undefined on stdio and before
+   * the handshake (the SDK Client skips its handshake when it is set at connect).
+   */
   sessionId?: string | undefined;
 
   /** The live XState actor: `transport.actor.getSnapshot().matches('open')`. */
@@ -107,6 +143,7 @@ export class LifelineTransport {
     queued: 0,
     failed: 0,
     reestablished: 0,
+    reissued: 0,
     links: 0,
   };
 
@@ -122,7 +159,7 @@ export class LifelineTransport {
 
   constructor(config: TransportConfig) {
     this.#config = resolveConfig(config);
-    this.#log = createRedactingLogger(config.logger, this.#config.secrets, config.command ?? 'transport');
+    this.#log = createRedactingLogger(config.logger, this.#config.secrets, this.#config.name);
     this.#clock = config.clock ?? realClock;
     const clock = this.#clock;
     this.#now = clock.now === undefined ? Date.now : () => (clock.now as () => number)();
@@ -135,19 +172,20 @@ export class LifelineTransport {
         countFailure: () => {
           this.#stats.failed += 1;
         },
+        mayReissue: (request) => this.#session.era === 'modern' || envelopeVersion(request) !== undefined,
       },
       this.#config.queue,
       this.#config.policy.timeouts.requestMs,
     );
-    this.#stderr = this.#config.stdio.stderr === 'pipe' ? new PassThrough() : null;
+    this.#stderr = this.#config.stdio?.stderr === 'pipe' ? new PassThrough() : null;
     this.#keeper = new SessionKeeper(this.#session, {
       clock: this.#clock,
       connectMs: this.#config.policy.timeouts.connectMs,
-      reestablished: (link) => {
+      reestablished: () => {
         this.#stats.reestablished += 1;
         this.#log.info('session re-established');
         this.#markProven();
-        this.#carry(link);
+        this.#carry();
       },
       failed: (error) => this.actor.send({ type: 'link.down', error }),
       pong: () => this.actor.send({ type: 'heartbeat.ack' }),
@@ -190,6 +228,14 @@ export class LifelineTransport {
     }
   }
 
+  /**
+   * Whether each request has its own response stream (HTTP). The v2 SDK then cancels a
+   * modern-era request by aborting `requestSignal` instead of sending `notifications/cancelled`.
+   */
+  get hasPerRequestStream(): boolean {
+    return this.#config.type === 'http';
+  }
+
   /** The top-level state now. */
   get state(): ConnectionState {
     return this.#lifecycle.status.state;
@@ -202,7 +248,7 @@ export class LifelineTransport {
 
   /** Message counters. */
   get stats(): Readonly<TransportStats> {
-    return { ...this.#stats, queued: this.#outbound.queued };
+    return { ...this.#stats, queued: this.#outbound.queued, reissued: this.#outbound.reissued };
   }
 
   /**
@@ -227,7 +273,7 @@ export class LifelineTransport {
    * Resolves once written or queued; rejects with a typed error (invalid message, queue full,
    * not started, closed). A request that cannot be answered gets a synthesized error response.
    */
-  send(input: JsonRpcMessageInput, _options?: SendOptions): Promise<void> {
+  send(input: JsonRpcMessageInput, options?: SendOptions): Promise<void> {
     const reason = validateMessage(input);
     if (reason !== undefined) return this.#refuse(new InvalidMessageError(reason));
     const message = input as JsonRpcMessage;
@@ -239,7 +285,7 @@ export class LifelineTransport {
       this.#session.noteOutbound(message);
       if ('id' in message) {
         try {
-          this.#outbound.track(message);
+          this.#outbound.track(message, linkOptions(options));
         } catch (error) {
           return this.#refuse(error as InvalidMessageError);
         }
@@ -254,7 +300,7 @@ export class LifelineTransport {
       return Promise.resolve();
     }
 
-    if (this.#link !== undefined && this.#ready) return this.#write(this.#link, message);
+    if (this.#link !== undefined && this.#ready) return this.#write(this.#link, message, true);
     try {
       this.#outbound.enqueue(message);
     } catch (error) {
@@ -278,6 +324,7 @@ export class LifelineTransport {
   /** Called by the SDK once the protocol version is negotiated; fixes the era. */
   setProtocolVersion(version: string): void {
     this.#session.setProtocolVersion(version);
+    this.#link?.setProtocolVersion?.(version);
     this.actor.send({ type: 'session.update', protocolVersion: version, era: this.#session.era ?? 'legacy' });
   }
 
@@ -313,23 +360,61 @@ export class LifelineTransport {
     activity: () => {
       this.#lastActivity = this.#now();
     },
+    unanswered: (id, error, disposition) => {
+      const again = this.#outbound.unanswered(id, error, disposition);
+      if (again === undefined) return;
+      if (this.#link !== undefined && this.#ready) void this.#write(this.#link, again, false);
+      else this.#outbound.requeue(again, error);
+    },
+    session: (sessionId) => {
+      this.sessionId = sessionId;
+      this.actor.send({ type: 'session.update', sessionId: maskSessionId(sessionId) });
+    },
   };
 
-  #write(link: LinkHandle, message: JsonRpcMessage): Promise<void> {
+  /**
+   * Writes to the link. `awaited`: the client's `send()` waits for this promise, so a refusal
+   * rejects it; otherwise (a flushed queue, a re-issue) a refused request gets an error response.
+   */
+  #write(link: LinkHandle, message: JsonRpcMessage, awaited: boolean): Promise<void> {
     this.#stats.written += 1;
     this.#outbound.written(message);
-    return link.send(message).catch((error: unknown) => {
-      // The link died under the write, and its link.down answers every request written to it
-      // (or already has). Only a notification is lost here: count it and say so.
-      if ('id' in message && 'method' in message) return;
-      this.#stats.failed += 1;
-      this.#reportError(toError(error));
-    });
+    const sent = link.send(message, this.#outbound.optionsFor(message));
+    return sent.catch((error: unknown) => this.#writeFailed(message, toError(error), awaited));
   }
 
-  #receive(message: JsonRpcMessage): void {
+  #writeFailed(message: JsonRpcMessage, error: Error, awaited: boolean): void {
+    const request = 'id' in message && 'method' in message ? message : undefined;
+    if (error instanceof LinkError && error.undelivered) {
+      // It never reached the server; the link is going down. It waits for the next link.
+      this.#stats.written -= 1;
+      this.#outbound.requeue(message, error);
+      return;
+    }
+    if (error instanceof LinkError && error.code === ErrorCode.Write) {
+      // The link died under the write, and its link.down answers every request written to it
+      // (or already has). Only a notification is lost here: count it and say so.
+      if (request !== undefined) return;
+      this.#stats.failed += 1;
+      this.#reportError(error);
+      return;
+    }
+    this.#stats.failed += 1;
+    if (request !== undefined && !awaited) {
+      this.#outbound.failRequest(request, error as LifelineError);
+      return;
+    }
+    if (request !== undefined) this.#outbound.refused(request);
+    if (awaited) throw error;
+    this.#reportError(error);
+  }
+
+  #receive(inbound: JsonRpcMessage): void {
+    let message = inbound;
     if (!('method' in message)) {
-      if (isInternalId(message.id)) {
+      const clientId = this.#outbound.clientId(message.id);
+      if (clientId !== message.id) message = { ...message, id: clientId };
+      else if (isInternalId(message.id)) {
         this.#keeper.answer(message, this.#link);
         return;
       }
@@ -372,7 +457,7 @@ export class LifelineTransport {
   #flush(): void {
     const link = this.#link;
     if (link === undefined || !this.#ready) return;
-    this.#outbound.flush((message) => void this.#write(link, message));
+    this.#outbound.flush((message) => void this.#write(link, message, false));
   }
 
   // --- link lifecycle (called from machine actions) ---
@@ -381,29 +466,31 @@ export class LifelineTransport {
     this.#link = link;
     this.#proven = false;
     this.#stats.links += 1;
+    const version = this.#session.protocolVersion;
+    if (version !== undefined) link.setProtocolVersion?.(version);
     const firstLink = !this.#hadLink;
     this.#hadLink = true;
     if (this.#keeper.attach(link, firstLink)) {
       this.#log.info('re-establishing the session on the new link');
     } else {
-      this.#carry(link);
+      this.#carry();
     }
   }
 
-  /** The link carries the client's traffic from now on: subscriptions first, then the queue. */
-  #carry(link: LinkHandle): void {
+  /** The link carries the client's traffic from now on: the queue (subscriptions and re-issues first). */
+  #carry(): void {
     this.#ready = true;
-    for (const request of this.#outbound.pendingReplays()) void this.#write(link, request);
     this.#flush();
   }
 
   #onLinkDown(error: LifelineError): void {
+    const perRequestStreams = this.#link?.perRequestStreams === true;
     this.#link = undefined;
     this.#ready = false;
     this.#keeper.detach();
     this.#inboundRequests.clear();
     this.#log.warn(`link down: ${error.message}`, { code: error.code, retryable: error.retryable });
-    this.#outbound.linkLost(error);
+    this.#outbound.linkLost(error, perRequestStreams);
     this.#reportError(error);
   }
 

@@ -12,8 +12,8 @@
  * Transports know nothing of backoff, queues or sessions.
  */
 
-import type { CallbackActorLogic, EventObject } from 'xstate';
-import type { JsonRpcMessage } from '../codec/jsonrpc.js';
+import type { AnyEventObject, CallbackActorLogic, CallbackLogicFunction, EventObject } from 'xstate';
+import type { JsonRpcMessage, RequestId } from '../codec/jsonrpc.js';
 import type { LinkError } from '../errors.js';
 
 /** A non-fatal observation from a link: a stderr line, a garbage line, a protocol oddity. */
@@ -41,6 +41,28 @@ export interface LinkSink {
   oversize(info: { bytes: number; head: string; tail: string }): void;
   /** Bytes were read (any bytes): the heartbeat measures silence from the last one. */
   activity(): void;
+  /**
+   * A request written to this link will not be answered on it, though the link lives on
+   * (HTTP: its own response stream broke or carried garbage). `reissue`: the request may or
+   * may not have reached the server (the runtime re-issues it with a new id in the modern
+   * era, or fails it with the connection-lost error); `fail`: the server answered unusably
+   * (the runtime fails it with `error`).
+   */
+  unanswered(id: RequestId, error: LinkError, disposition: 'reissue' | 'fail'): void;
+  /** The server assigned (or dropped, with undefined) an HTTP session id. */
+  session(sessionId: string | undefined): void;
+}
+
+/** Per-message options the runtime passes through to links with per-request streams (HTTP). */
+export interface LinkSendOptions {
+  /** Extra request headers (reserved names are not overridable). */
+  headers?: Readonly<Record<string, string>> | undefined;
+  /** Aborts the request's stream silently (the modern era's cancellation). */
+  signal?: AbortSignal | undefined;
+  /** Called once the request's response stream has ended, however it ended. */
+  onStreamEnd?: (() => void) | undefined;
+  /** Called with each SSE event id on the request's stream (the SDK's `onresumptiontoken`). */
+  onResumptionToken?: ((token: string) => void) | undefined;
 }
 
 /** What a live link offers the runtime once it is up. */
@@ -49,9 +71,13 @@ export interface LinkHandle {
    * Writes one message. Resolves once written (or accepted by the OS buffer), rejects with a
    * {@link LinkError} when the link cannot take it. Never hangs: a dead link rejects.
    */
-  send(message: JsonRpcMessage): Promise<void>;
+  send(message: JsonRpcMessage, options?: LinkSendOptions): Promise<void>;
   /** The child's process id, for stdio-like links. */
   pid?: number;
+  /** Each request has its own response stream (Streamable HTTP): a broken one loses only it. */
+  perRequestStreams?: boolean;
+  /** The negotiated protocol version, for links that put it on the wire (HTTP headers). */
+  setProtocolVersion?(version: string): void;
 }
 
 /** The events a link actor sends to the connection machine. */
@@ -75,3 +101,9 @@ export interface LinkInput {
 
 /** The logic of a link actor: a callback actor that receives `link.close`. */
 export type LinkLogic = CallbackActorLogic<LinkCloseEvent, LinkInput, EventObject>;
+
+/**
+ * The body of a link actor: what `fromCallback` runs. Links that are composed (the automatic
+ * Streamable HTTP / HTTP+SSE choice) export this as well as their logic.
+ */
+export type LinkCallback = CallbackLogicFunction<LinkCloseEvent, AnyEventObject, LinkInput>;

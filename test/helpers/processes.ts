@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..');
 
-interface ProcStat {
+/** What /proc/<pid>/stat says of a process. */
+export interface ProcStat {
   state: string;
+  ppid: number;
   pgrp: number;
 }
 
@@ -18,7 +20,7 @@ interface ProcStat {
  * or parentheses, so fields are located after the LAST ')'. Returns undefined when unavailable
  * (not Linux, process gone, or permission denied).
  */
-function readProcStat(pid: number | string): ProcStat | undefined {
+export function readProcStat(pid: number | string): ProcStat | undefined {
   let raw: string;
   try {
     raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -33,9 +35,10 @@ function readProcStat(pid: number | string): ProcStat | undefined {
     .trim()
     .split(/\s+/);
   const state = fields[0];
+  const ppid = Number(fields[1]);
   const pgrp = Number(fields[2]);
-  if (state === undefined || !Number.isInteger(pgrp)) return undefined;
-  return { state, pgrp };
+  if (state === undefined || !Number.isInteger(ppid) || !Number.isInteger(pgrp)) return undefined;
+  return { state, ppid, pgrp };
 }
 
 function isDeadState(state: string): boolean {

@@ -7,7 +7,7 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CONNECTION_LOST_RPC_CODE } from '../../src/errors.js';
-import type { TransportConfig } from '../../src/runtime/options.js';
+import type { StdioConfig, TransportConfig } from '../../src/runtime/options.js';
 import {
   createTransport,
   type LifecycleStatus,
@@ -82,7 +82,7 @@ function everythingConfig(): TransportConfig {
   return { command: process.execPath, args: [everythingServerPath(), 'stdio'] };
 }
 
-function fixtureConfig(script: string, extra: Partial<TransportConfig> = {}, mode = ''): TransportConfig {
+function fixtureConfig(script: string, extra: Partial<StdioConfig> = {}, mode = ''): StdioConfig {
   const pidFile = tempFile('sdk-clients-pids');
   pidFiles.push(pidFile);
   return {

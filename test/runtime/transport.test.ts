@@ -369,6 +369,7 @@ describe('stats', () => {
       queued: 0,
       failed: 0,
       reestablished: 0,
+      reissued: 0,
       links: 0,
     });
     await transport.start();
@@ -396,6 +397,7 @@ describe('stats', () => {
       queued: 0,
       failed: 3,
       reestablished: 0,
+      reissued: 0,
       links: 1,
     });
     expect(raw.responses).toHaveLength(7);

@@ -1,0 +1,228 @@
+/**
+ * The HTTP client every HTTP-family link uses: one undici `Agent` per link (a keep-alive
+ * connection pool, destroyed with the link, so nothing outlives it), the redirect policy, and
+ * the translation of what goes wrong into typed errors that say whether the message certainly
+ * never reached the server.
+ *
+ * No `bodyTimeout`: response streams may stay open for hours; the connection's heartbeat
+ * watches them instead (undici's default 300 s would cut idle SSE streams).
+ */
+
+import { Agent, type Dispatcher } from 'undici';
+import { ErrorCode, HttpError, LinkError } from '../../errors.js';
+
+/** What to do with a redirect. */
+export type RedirectPolicy = 'same-origin' | 'follow' | 'error';
+
+/** Options shared by the HTTP-family links (the resolved `http` part of the configuration). */
+export interface HttpLinkOptions {
+  url: URL;
+  /** Configured headers (credentials among them): never logged, dropped across origins. */
+  headers: Readonly<Record<string, string>>;
+  redirect: RedirectPolicy;
+  maxMessageBytes: number;
+}
+
+/** One HTTP request. */
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal | undefined;
+}
+
+/** Connect failures: the request certainly never reached the server. */
+const UNDELIVERED_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+const ERROR_TEXT_BYTES = 4096;
+
+/** An endpoint as it may appear in logs and errors: no credentials, no query string. */
+export function describeUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+/** Whether an error is the abort we asked for (a cancelled request, a closing link). */
+export function isAbort(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  const code = (error as { code?: unknown } | null)?.code;
+  return name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR';
+}
+
+/** Turns a failed request into a typed, retryable link error. */
+export function networkError(error: unknown, what: string): LinkError {
+  if (error instanceof LinkError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const reason = typeof code === 'string' ? code : (error as Error | null)?.message || 'unknown error';
+  const undelivered = typeof code === 'string' && UNDELIVERED_CODES.has(code);
+  return new LinkError(ErrorCode.Network, `${what} failed: ${reason}`, {
+    cause: error,
+    retryable: true,
+    undelivered,
+  });
+}
+
+/** The value of a response header (the first one, when repeated). */
+export function header(response: Dispatcher.ResponseData, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The media type of a response, without parameters, lower case. */
+export function mediaType(response: Dispatcher.ResponseData): string {
+  return (header(response, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** `Retry-After` in ms (seconds or an HTTP date), when present and sane. */
+function retryAfter(response: Dispatcher.ResponseData): number | undefined {
+  const value = header(response, 'retry-after');
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 300_000) : undefined;
+}
+
+/**
+ * Reads a body as text, up to `limit` bytes.
+ *
+ * @returns undefined when the body is over the limit (the rest is discarded unread).
+ */
+export async function readText(
+  body: Dispatcher.ResponseData['body'],
+  limit: number,
+): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, bytes).toString('utf8');
+}
+
+/**
+ * The error for a response with an error status, in the SDK's `SdkHttpError` shape. 401 and
+ * 403 are permanent (retrying with the same credentials cannot help); 5xx are transient.
+ */
+export async function statusError(
+  response: Dispatcher.ResponseData,
+  what: string,
+  text?: string,
+): Promise<HttpError> {
+  const body = text ?? (await readText(response.body, ERROR_TEXT_BYTES).catch(() => undefined));
+  const status = response.statusCode;
+  const permanent = status === 401 || status === 403;
+  const hint =
+    status === 401
+      ? ' (unauthorized: check the credentials in `headers`)'
+      : status === 403
+        ? ' (forbidden)'
+        : '';
+  const options = { retryable: !permanent && status >= 500 } as { retryable: boolean; retryAfterMs?: number };
+  const wait = retryAfter(response);
+  if (wait !== undefined) options.retryAfterMs = wait;
+  return new HttpError(
+    `${what} got HTTP ${status}${hint}${body ? `: ${body.slice(0, 200)}` : ''}`,
+    { status, statusText: undefined, text: body?.slice(0, ERROR_TEXT_BYTES) },
+    options,
+  );
+}
+
+/** A keep-alive pool for one link, with the configured redirect policy. */
+export class HttpClient {
+  readonly #agent = new Agent({ keepAliveTimeout: 30_000, bodyTimeout: 0, connections: null });
+  readonly #options: HttpLinkOptions;
+
+  constructor(options: HttpLinkOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Sends a request, following redirects the policy allows (307/308 for POST, any for GET
+   * and DELETE). Rejects with a {@link LinkError} (`LIFELINE_ERR_NETWORK`, `undelivered` when
+   * the connection could not be made; `LIFELINE_ERR_REDIRECT` for a refused redirect) or the
+   * abort error.
+   */
+  async request(request: HttpRequest, what: string): Promise<Dispatcher.ResponseData> {
+    let url = request.url;
+    let headers = request.headers;
+    for (let hop = 0; ; hop += 1) {
+      let response: Dispatcher.ResponseData;
+      try {
+        const options: Dispatcher.RequestOptions = {
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: request.method,
+          headers,
+          body: request.body ?? null,
+          signal: request.signal ?? null,
+        };
+        response = await this.#agent.request(options);
+      } catch (error) {
+        if (isAbort(error)) throw error;
+        throw networkError(error, what);
+      }
+      const location = header(response, 'location');
+      if (!REDIRECTS.has(response.statusCode) || location === undefined) return response;
+      response.body.dump().catch(() => {});
+      const target = new URL(location, url);
+      const sameOrigin = target.origin === url.origin;
+      const methodKept = request.method !== 'POST' || response.statusCode >= 307;
+      if (hop >= MAX_REDIRECTS || !methodKept || (!sameOrigin && this.#options.redirect !== 'follow')) {
+        throw redirectError(url, target, response.statusCode, hop, methodKept);
+      }
+      if (this.#options.redirect === 'error')
+        throw redirectError(url, target, response.statusCode, hop, true);
+      if (!sameOrigin) headers = withoutConfigured(headers, this.#options.headers);
+      url = target;
+    }
+  }
+
+  /** Closes every connection now, aborting what is in flight. */
+  destroy(): void {
+    this.#agent.destroy().catch(() => {});
+  }
+}
+
+function redirectError(from: URL, to: URL, status: number, hops: number, methodKept: boolean): LinkError {
+  const reason =
+    hops >= MAX_REDIRECTS
+      ? `more than ${MAX_REDIRECTS} redirects`
+      : !methodKept
+        ? `HTTP ${status} would turn the POST into a GET`
+        : from.origin === to.origin
+          ? 'redirects are disabled (`redirect: "error"`)'
+          : `it leads to another origin (${to.origin}); set \`redirect: "follow"\` to allow it (credentials are dropped)`;
+  return new LinkError(ErrorCode.Redirect, `Refused a redirect from ${describeUrl(from)}: ${reason}`, {
+    retryable: false,
+  });
+}
+
+/** The headers minus the configured ones (credentials never cross origins). */
+function withoutConfigured(
+  headers: Record<string, string>,
+  configured: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const drop = new Set(Object.keys(configured).map((name) => name.toLowerCase()));
+  drop.add('authorization');
+  drop.add('cookie');
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!drop.has(name.toLowerCase())) out[name] = value;
+  }
+  return out;
+}
