@@ -94,12 +94,19 @@ export class LifelineError extends Error {
 
   /**
    * Branded check, so errors from another copy of the package still match: any branded value
-   * is a `LifelineError`; for a subclass the error's `name` must also be the subclass's.
+   * is a `LifelineError`; for a subclass, the error's `name` or one of its classes must be the
+   * subclass's.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null || !(brand in value)) return false;
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class tested against (the base or a subclass).
-    return this === LifelineError || (value as { name?: unknown }).name === this.name;
+    const tested = this.name;
+    if (tested === LifelineError.name || (value as { name?: unknown }).name === tested) return true;
+    // A subclass of the class tested (an HttpError is a LinkError), from either copy of the package.
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if ((proto as { constructor?: { name?: unknown } }).constructor?.name === tested) return true;
+    }
+    return false;
   }
 
   /** A plain object for logs and snapshots: name, code, message, retryable. */

@@ -30,6 +30,8 @@ export class SessionKeeper {
   #replayTimer: unknown;
   #pingId: string | undefined;
   #pings = 0;
+  /** Counts links attached and detached, so a late handshake write cannot revive a dead link. */
+  #replays = 0;
 
   constructor(record: SessionRecord, host: KeeperHost) {
     this.#record = record;
@@ -56,6 +58,7 @@ export class SessionKeeper {
 
   /** The link is gone: forget what was asked on it. */
   detach(): void {
+    this.#replays += 1;
     this.#replayId = undefined;
     this.#pingId = undefined;
     if (this.#replayTimer !== undefined) this.#host.clock.clearTimeout(this.#replayTimer);
@@ -85,8 +88,15 @@ export class SessionKeeper {
       this.#fail(problem, 'error' in response);
       return;
     }
-    link.send(this.#record.replayInitialized()).catch(() => {});
-    this.#host.reestablished(link);
+    // The client's traffic waits until `initialized` is out: over HTTP each message is its own
+    // request, and a server must not see the queue before the end of the handshake.
+    const replayed = this.#replays;
+    link.send(this.#record.replayInitialized()).then(
+      () => {
+        if (this.#replays === replayed) this.#host.reestablished(link);
+      },
+      () => {},
+    );
   }
 
   #fail(reason: string, retryable: boolean): void {

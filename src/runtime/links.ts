@@ -18,7 +18,12 @@ export function createLinkLogic(
   if (config.http !== undefined) {
     const { mode, url, headers, redirect } = config.http;
     const resumeDelayMs = config.policy.reconnect.initialDelayMs;
-    return createHttpFamilyLink({ url, headers, redirect, maxMessageBytes, resumeDelayMs }, sink, mode);
+    const secrets = config.secrets;
+    return createHttpFamilyLink(
+      { url, headers, redirect, maxMessageBytes, resumeDelayMs, secrets },
+      sink,
+      mode,
+    );
   }
   if (config.stdio === undefined) throw new TypeError('A resolved configuration names one transport');
   return createStdioLink({ ...config.stdio, stderrStream: stderrStream ?? undefined, maxMessageBytes }, sink);

@@ -60,7 +60,9 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|key|toke
 /** Whether a hostname is this machine. */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\./.test(host);
+  return (
+    host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }
 
 /**
@@ -100,7 +102,14 @@ export function resolveHttp(config: HttpConfigFields, problems: string[]): Resol
   if (url === undefined) return undefined;
 
   const credentials = Object.keys(headers).filter((name) => CREDENTIAL_HEADER.test(name));
-  if (url.username !== '' || url.password !== '') credentials.push('a user or password in the URL');
+  if (url.username !== '' || url.password !== '') {
+    credentials.push('a user or password in the URL');
+    // Sent as HTTP Basic authentication (the URL itself goes out without them).
+    headers.authorization ??= `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+  }
+  for (const name of url.searchParams.keys()) {
+    if (CREDENTIAL_HEADER.test(name)) credentials.push(`the query parameter ${name}`);
+  }
   if (
     url.protocol === 'http:' &&
     !isLoopback(url.hostname) &&

@@ -17,6 +17,7 @@ import {
   type RequestId,
   validateMessage,
 } from '../codec/jsonrpc.js';
+import { looksLikeNotification, recoverId } from '../codec/recover.js';
 import {
   ErrorCode,
   InvalidMessageError,
@@ -28,7 +29,7 @@ import {
 } from '../errors.js';
 import { type ConnectionMachine, type ConnectionState, connectionMachine } from '../machines/connection.js';
 import type { Diagnostic, LinkHandle, LinkSendOptions, LinkSink } from '../transports/link.js';
-import { looksLikeNotification, recoverId, tooLargeResponse } from './failures.js';
+import { tooLargeResponse } from './failures.js';
 import { type LifecycleStatus, LifecycleTracker } from './lifecycle.js';
 
 export type { LifecycleStatus } from './lifecycle.js';
@@ -233,7 +234,7 @@ export class LifelineTransport {
    * modern-era request by aborting `requestSignal` instead of sending `notifications/cancelled`.
    */
   get hasPerRequestStream(): boolean {
-    return this.#config.type === 'http';
+    return this.#config.http !== undefined && this.#config.http.mode !== 'sse';
   }
 
   /** The top-level state now. */

@@ -58,7 +58,7 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
         await response.body.dump();
         return;
       }
-      const error = await statusError(response, `POST ${describeUrl(target)}`);
+      const error = await statusError(response, `POST ${describeUrl(target)}`, options.secrets);
       if (response.statusCode === 404) {
         // The server forgot the session (it restarted, or the stream's session timed out).
         const expired = new LinkError(
@@ -122,7 +122,7 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
                 `GET ${where} answered with content type "${mediaType(response) || 'none'}", not an SSE stream`,
                 { retryable: false },
               )
-            : await statusError(response, `GET ${where}`);
+            : await statusError(response, `GET ${where}`, options.secrets);
         response.body.dump().catch(() => {});
         life.down(error);
         return;

@@ -332,3 +332,71 @@ describe('a response stream cut mid-request (fault proxy)', () => {
     expect(transport.stats.links).toBe(1);
   });
 });
+
+describe('modern-era per-request streams', () => {
+  it('a v2 Client cancels a request by aborting its stream: silent, prompt, and the transport goes on', async () => {
+    const peer = await startV2Http({ responseMode: 'sse' });
+    const { client, transport } = await connect('v2-auto', peer.url);
+    expect(transport.hasPerRequestStream).toBe(true);
+    const errors: Error[] = [];
+    transport.onerror = (error) => errors.push(error);
+
+    const controller = new AbortController();
+    const call = (client as unknown as ClientV2)
+      .callTool({ name: 'sleep', arguments: { ms: 30_000 } }, { signal: controller.signal })
+      .then(
+        () => 'answered',
+        (error: Error) => error.name,
+      );
+    await waitForServerCalls(peer, 1);
+    controller.abort('the user changed their mind');
+    expect(await call).not.toBe('answered');
+    // The stream's close reached the server, which stopped the work.
+    await waitFor(() => peer.outputTail.includes('sleep 30000 ended'), { timeoutMs: 5000 });
+    expect(await echo(client, 'after')).toBe('Echo: after');
+    expect(transport.stats.failed).toBe(0);
+    expect(transport.stats.reissued).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('passes per-request headers except reserved names, and reports each stream end', async () => {
+    const peer = await startV2Http({ responseMode: 'sse' });
+    const proxy = await startFaultProxy({ port: peer.port });
+    proxies.push(proxy);
+    const { transport } = await connect('v2-auto', proxy.url('/mcp'));
+    let sent = '';
+    void proxy.cutWhen((chunk, direction) => {
+      const text = chunk.toString('latin1');
+      if (direction === 'up' && text.includes('"tools/call"')) sent = text;
+      return false;
+    });
+    const answers: unknown[] = [];
+    transport.onmessage = (message) => answers.push(message);
+    let ended = 0;
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': MODERN,
+      'io.modelcontextprotocol/clientCapabilities': {},
+      'io.modelcontextprotocol/clientInfo': clientInfo,
+    };
+    await transport.send(
+      {
+        jsonrpc: '2.0',
+        id: 'h1',
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { message: 'é' }, _meta: meta },
+      },
+      {
+        headers: { 'x-trace': 'abc', 'mcp-method': 'forged', authorization: 'forged' },
+        onRequestStreamEnd: () => {
+          ended += 1;
+        },
+      },
+    );
+    await waitFor(() => answers.length === 1 && ended === 1);
+    expect(sent).toMatch(/x-trace: abc/i);
+    expect(sent).toMatch(/mcp-method: tools\/call/i);
+    expect(sent).toMatch(/mcp-name: echo/i);
+    expect(sent).not.toMatch(/forged/);
+    expect(answers[0]).toMatchObject({ id: 'h1', result: { content: [{ text: 'Echo: é' }] } });
+  });
+});

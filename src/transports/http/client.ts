@@ -21,6 +21,8 @@ export interface HttpLinkOptions {
   headers: Readonly<Record<string, string>>;
   redirect: RedirectPolicy;
   maxMessageBytes: number;
+  /** Strings to keep out of errors (header values, URL credentials): a server may echo them. */
+  secrets: readonly string[];
 }
 
 /** One HTTP request. */
@@ -121,9 +123,11 @@ export async function readText(
 export async function statusError(
   response: Dispatcher.ResponseData,
   what: string,
+  secrets: readonly string[],
   text?: string,
 ): Promise<HttpError> {
-  const body = text ?? (await readText(response.body, ERROR_TEXT_BYTES).catch(() => undefined));
+  const raw = text ?? (await readText(response.body, ERROR_TEXT_BYTES).catch(() => undefined));
+  const body = raw === undefined ? undefined : redact(raw, secrets);
   const status = response.statusCode;
   const permanent = status === 401 || status === 403;
   const hint =
@@ -140,6 +144,13 @@ export async function statusError(
     { status, statusText: undefined, text: body?.slice(0, ERROR_TEXT_BYTES) },
     options,
   );
+}
+
+/** The text with every secret replaced (a server's error body may echo a credential). */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  return out;
 }
 
 /** A keep-alive pool for one link, with the configured redirect policy. */

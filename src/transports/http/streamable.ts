@@ -24,6 +24,7 @@
 import type { Dispatcher } from 'undici';
 import { bodyHeaders, envelopeVersion, mergeRequestHeaders } from '../../codec/headers.js';
 import { isRequest, type JsonRpcMessage, type JsonRpcRequest, validateMessage } from '../../codec/jsonrpc.js';
+import { looksLikeNotification, recoverId } from '../../codec/recover.js';
 import { ErrorCode, type HttpError, LinkError } from '../../errors.js';
 import type { LinkCallback, LinkHandle, LinkSendOptions, LinkSink } from '../link.js';
 import {
@@ -178,7 +179,9 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       },
       onId: (id: string) => sendOptions?.onResumptionToken?.(id),
       onOversize: (problem: { head: string }) => {
-        if (/"method"\s*:/.test(problem.head)) return;
+        // Only the head of an oversize event is left: is it this request's answer?
+        const id = recoverId(problem.head, '');
+        if (id === undefined ? looksLikeNotification(problem.head) : id !== request.id) return;
         onAnswer?.();
         sink.unanswered(
           request.id,
@@ -248,7 +251,9 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
           const type = mediaType(response);
           if (type === 'text/event-stream') {
             streaming = true;
-            void consumeStream(request, response, sendOptions, controller);
+            void consumeStream(request, response, sendOptions, controller).finally(() =>
+              signal?.removeEventListener('abort', onAbort),
+            );
             return;
           }
           await readJsonAnswer(request, response);
@@ -374,7 +379,7 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
         life.down(fallback);
         return fallback;
       }
-      const error: HttpError = await statusError(response, `POST ${endpoint}`, text);
+      const error: HttpError = await statusError(response, `POST ${endpoint}`, options.secrets, text);
       if (status === 401 || status === 403 || UNAVAILABLE.has(status)) life.down(error);
       return error;
     };
