@@ -1,5 +1,6 @@
-// `npm run bench`: builds, then runs the stdio round-trip benchmark, the >10 MiB check and the
-// decode benchmark; prints markdown tables and the targets; writes .bench-out/results.json.
+// `npm run bench`: builds, then runs the stdio round-trip benchmark, the >10 MiB check, the
+// decode benchmark and the Streamable HTTP benchmark (round trips, then the growth check over
+// 100,000 calls); prints markdown tables and the targets; writes .bench-out/results.json.
 // A benchmark, not a test: it asserts nothing and exits 0 whether targets are met or not.
 
 import { execFileSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { runDecode } from './decode.js';
+import { httpTables, httpTargets, runHttp } from './http.js';
 import { round, sleep, thousands } from './lib.js';
 import { childPids, runLargeCheck, runStdio, SCENARIOS, VARIANT_NAMES } from './stdio.js';
 
@@ -57,6 +59,8 @@ log('above 10 MiB: a 12 MiB echo ...');
 const large = await runLargeCheck({ log });
 log('decode (64 KiB chunks, median of 10) ...');
 const decode = runDecode({ runs: 10, log });
+log('Streamable HTTP round trips (ours, sdk, raw interleaved), then growth over 100,000 calls ...');
+const http = await runHttp({ log });
 
 machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
 await sleep(200); // let exit events land
@@ -95,6 +99,7 @@ const targets = [
   })),
 ];
 for (const t of targets) t.met = t.op === '>=' ? t.ratio >= t.bound : t.ratio <= t.bound;
+targets.push(...httpTargets(http)); // each with its own `met` (and `measured`, `why`)
 
 // --- tables ---
 
@@ -168,11 +173,16 @@ for (const d of decode) {
   );
 }
 out();
+for (const line of httpTables(http)) out(line);
+out();
 out('### Targets');
 out();
 out('| Target | Measured | Met |');
 out('|---|---:|---|');
-for (const t of targets) out(`| ${t.name} | ${t.ratio.toFixed(2)}× | ${t.met ? 'met' : 'NOT met'} |`);
+for (const t of targets) {
+  const measured = t.measured ?? (Number.isFinite(t.ratio) ? `${t.ratio.toFixed(2)}×` : 'n/a');
+  out(`| ${t.name} | ${measured} | ${t.met ? 'met' : `NOT met${t.why ? ` (${t.why})` : ''}`} |`);
+}
 out();
 out(
   `Child processes left after the run: ${leftover.length}${leftover.length ? ` (${leftover.join(', ')})` : ''}.`,
@@ -203,6 +213,7 @@ const results = {
   stdio,
   large,
   decode,
+  http,
   targets,
   childProcessesLeft: leftover,
 };

@@ -63,7 +63,6 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
   return ({ sendBack, receive }) => {
     const client = new HttpClient(options);
     const endpoint = describeUrl(options.url);
-    const inFlight = new Set<AbortController>();
     let sessionId: string | undefined;
     let protocolVersion: string | undefined;
     const life = new LinkLife(sendBack);
@@ -124,7 +123,6 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       request: JsonRpcRequest,
       response: Dispatcher.ResponseData,
       sendOptions: LinkSendOptions | undefined,
-      controller: AbortController,
     ): Promise<void> => {
       let answered = false;
       const isAnswered = (): boolean => answered;
@@ -142,7 +140,6 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
         if (!legacy || outcome.lastEventId === undefined || resumes >= MAX_RESUMES) break;
         outcome = await resume(request, outcome, sendOptions, isAnswered);
       }
-      inFlight.delete(controller);
       sendOptions?.onStreamEnd?.();
       if (answered || !life.live || sendOptions?.signal?.aborted) return;
       const why =
@@ -214,15 +211,10 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       headers.accept = ACCEPT_BOTH;
       const sentSession = headers['mcp-session-id'] !== undefined;
 
-      const controller = new AbortController();
+      // No AbortController per request (a measurable cost): the caller's signal, when there is
+      // one, goes to undici as it is, and closing the link destroys the pool under everything.
       const signal = sendOptions?.signal;
-      const onAbort = (): void => controller.abort();
-      if (signal !== undefined) {
-        if (signal.aborted) return;
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-      inFlight.add(controller);
-      let streaming = false;
+      if (signal?.aborted) return;
       try {
         const response = await client.request(
           {
@@ -230,7 +222,7 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
             url: options.url,
             headers,
             body: JSON.stringify(message),
-            signal: controller.signal,
+            signal,
           },
           `POST ${endpoint}`,
         );
@@ -250,10 +242,7 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
           }
           const type = mediaType(response);
           if (type === 'text/event-stream') {
-            streaming = true;
-            void consumeStream(request, response, sendOptions, controller).finally(() =>
-              signal?.removeEventListener('abort', onAbort),
-            );
+            void consumeStream(request, response, sendOptions);
             return;
           }
           await readJsonAnswer(request, response);
@@ -261,8 +250,16 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
         }
         throw await refusal(response, message, sentSession, initialize);
       } catch (error) {
-        if (isAbort(error) && (signal?.aborted || !life.live)) return;
+        // A refusal or an unusable answer: the caller gets it as it is.
+        if (error instanceof LinkError && error.code !== ErrorCode.Network) throw error;
+        if (isAbort(error) && signal?.aborted) return;
         const failure = networkError(error, `POST ${endpoint}`);
+        // On a link already gone, only an undelivered message matters (it waits for the next
+        // one); the fate of the rest is decided by the link's end.
+        if (!life.live) {
+          if (failure.undelivered) throw failure;
+          return;
+        }
         if (failure.undelivered) life.down(failure);
         if (failure.code === ErrorCode.Network && !failure.undelivered && request !== undefined) {
           // It may have reached the server: the runtime decides (re-issue or connection lost).
@@ -270,11 +267,6 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
           return;
         }
         throw failure;
-      } finally {
-        if (!streaming) {
-          inFlight.delete(controller);
-          signal?.removeEventListener('abort', onAbort);
-        }
       }
     };
 
@@ -399,8 +391,6 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
     const shutdown = (): void => {
       life.finished = true;
       standby.stop();
-      for (const controller of inFlight) controller.abort();
-      inFlight.clear();
       client.destroy();
     };
 
@@ -408,7 +398,6 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       if (event.type !== 'link.close' || life.closing) return;
       life.closing = true;
       standby.stop();
-      for (const controller of inFlight) controller.abort();
       const ended = sessionId === undefined ? Promise.resolve() : endSession(event.closeMs);
       void ended.finally(() => {
         shutdown();
