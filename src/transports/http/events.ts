@@ -6,7 +6,9 @@
 
 import type { Dispatcher } from 'undici';
 import type { JsonRpcMessage } from '../../codec/jsonrpc.js';
-import { createSseDecoder, type SseProblem } from '../../codec/sse.js';
+import { validateMessage } from '../../codec/jsonrpc.js';
+import { createSseDecoder, type SseDecoder, type SseProblem } from '../../codec/sse.js';
+import { parseWholeEvents } from '../../codec/sse-fast.js';
 import type { LinkSink } from '../link.js';
 import { isAbort } from './client.js';
 
@@ -51,35 +53,74 @@ export async function readEventStream(
     aborted: false,
     messages: 0,
   };
-  const decoder = createSseDecoder({
-    maxMessageBytes,
-    onMessage: (message) => {
-      outcome.messages += 1;
-      if (hooks.onMessage?.(message) === false) return;
-      sink.message(message);
-    },
-    onId: (id) => {
-      outcome.lastEventId = id;
-      hooks.onId?.(id);
-    },
-    onRetry: (ms) => {
-      outcome.retryMs = ms;
-    },
-    onEvent: (event) => hooks.onEvent?.(event),
-    onProblem: (problem) => {
-      if (problem.type === 'oversize') hooks.onOversize?.(problem);
-      sink.diagnostic({
-        source: 'sse',
-        level: 'warn',
-        message: problem.error.message,
-        error: problem.error,
-      });
-    },
-  });
+  const onMessage = (message: JsonRpcMessage): void => {
+    outcome.messages += 1;
+    if (hooks.onMessage?.(message) === false) return;
+    sink.message(message);
+  };
+  const onId = (id: string): void => {
+    outcome.lastEventId = id;
+    hooks.onId?.(id);
+  };
+  // Created on the first chunk the fast path cannot take; from then on it takes every chunk.
+  let decoder: SseDecoder | undefined;
+  const fullDecoder = (): SseDecoder =>
+    createSseDecoder({
+      maxMessageBytes,
+      onMessage,
+      onId,
+      onRetry: (ms) => {
+        outcome.retryMs = ms;
+      },
+      onEvent: (event) => hooks.onEvent?.(event),
+      onProblem: (problem) => {
+        if (problem.type === 'oversize') hooks.onOversize?.(problem);
+        sink.diagnostic({
+          source: 'sse',
+          level: 'warn',
+          message: problem.error.message,
+          error: problem.error,
+        });
+      },
+    });
+  const fast = (chunk: Buffer): boolean => {
+    if (decoder !== undefined || chunk.length > maxMessageBytes) return false;
+    const events = parseWholeEvents(chunk.toString('utf8'));
+    if (events === undefined) return false;
+    // Every message is parsed and checked before any is delivered: on a bad one the chunk goes
+    // to the full decoder, which reports it in its usual way.
+    const messages: (JsonRpcMessage | undefined)[] = [];
+    for (const event of events) {
+      if (event.data === undefined || event.data === '' || (event.event ?? 'message') !== 'message') {
+        messages.push(undefined);
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(event.data);
+      } catch {
+        return false;
+      }
+      if (validateMessage(value) !== undefined) return false;
+      messages.push(value as JsonRpcMessage);
+    }
+    events.forEach((event, index) => {
+      if (event.id !== undefined) onId(event.id);
+      if (event.retry !== undefined) outcome.retryMs = event.retry;
+      const message = messages[index];
+      if (message !== undefined) onMessage(message);
+      else if (event.data !== undefined && event.event !== undefined && event.event !== 'message')
+        hooks.onEvent?.({ event: event.event, id: event.id, data: event.data });
+    });
+    return true;
+  };
   try {
     for await (const chunk of body) {
       sink.activity();
-      decoder.feed(chunk as Uint8Array);
+      if (!fast(chunk as Buffer)) {
+        decoder ??= fullDecoder();
+        decoder.feed(chunk as Uint8Array);
+      }
     }
   } catch (error) {
     if (isAbort(error)) outcome.aborted = true;
