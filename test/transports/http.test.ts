@@ -155,6 +155,23 @@ describe('Streamable HTTP and HTTP+SSE against real peers', () => {
     expect(legacy.transport.actor.getSnapshot().context.era).toBe('legacy');
   });
 
+  it('a modern refusal in a 400 body reaches the Client as the answer, and is no reason to fall back', async () => {
+    // This server refuses the legacy era with 400 and -32022 (unsupported version) for the id.
+    const peer = await startV2Http({ legacy: 'reject' });
+    const transport = transportFor(peer.url);
+    const client = newClient('v1');
+    const refused = await client.connect(transport).then(
+      () => undefined,
+      (error: { code?: number }) => error,
+    );
+    expect(refused?.code).toBe(-32022);
+    expect(transport.stats.links).toBe(1);
+    expect(transport.status.error?.code).not.toBe('LIFELINE_ERR_FALLBACK');
+    // The v2 Client in auto mode still gets the modern era from the same server.
+    const modern = await connect('v2-auto', peer.url);
+    expect(await echo(modern.client, 'modern')).toBe('Echo: modern');
+  });
+
   it('v2 auto ends modern with SSE responses too', async () => {
     const peer = await startV2Http({ responseMode: 'sse' });
     const { client } = await connect('v2-auto', peer.url);
