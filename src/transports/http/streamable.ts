@@ -23,10 +23,11 @@
 
 import type { Dispatcher } from 'undici';
 import { bodyHeaders, envelopeVersion, mergeRequestHeaders } from '../../codec/headers.js';
-import { isRequest, type JsonRpcMessage, type JsonRpcRequest, validateMessage } from '../../codec/jsonrpc.js';
+import { isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../../codec/jsonrpc.js';
 import { looksLikeNotification, recoverId } from '../../codec/recover.js';
 import { ErrorCode, type HttpError, LinkError } from '../../errors.js';
 import type { LinkCallback, LinkHandle, LinkSendOptions, LinkSink } from '../link.js';
+import { parseRpcError, readJsonAnswer, wait } from './answers.js';
 import {
   describeUrl,
   HttpClient,
@@ -245,7 +246,11 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
             void consumeStream(request, response, sendOptions);
             return;
           }
-          await readJsonAnswer(request, response);
+          await readJsonAnswer(request, response, {
+            sink,
+            endpoint,
+            maxMessageBytes: options.maxMessageBytes,
+          });
           return;
         }
         throw await refusal(response, message, sentSession, initialize);
@@ -267,59 +272,6 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
           return;
         }
         throw failure;
-      }
-    };
-
-    /** A JSON answer: one message (or, from a legacy server, a batch). */
-    const readJsonAnswer = async (
-      request: JsonRpcRequest,
-      response: Dispatcher.ResponseData,
-    ): Promise<void> => {
-      const type = mediaType(response);
-      if (type !== 'application/json') {
-        response.body.dump().catch(() => {});
-        throw new LinkError(
-          ErrorCode.ContentType,
-          `POST ${endpoint} answered request ${request.id} with content type "${type || 'none'}"; expected application/json or text/event-stream`,
-        );
-      }
-      const text = await readText(response.body, options.maxMessageBytes);
-      sink.activity();
-      if (text === undefined) {
-        throw new LinkError(
-          ErrorCode.MessageTooLarge,
-          `The response to request ${request.id} exceeds limits.maxMessageBytes (${options.maxMessageBytes})`,
-        );
-      }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new LinkError(
-          ErrorCode.Parse,
-          `POST ${endpoint} answered request ${request.id} with invalid JSON`,
-        );
-      }
-      let answered = false;
-      for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
-        const problem = validateMessage(item);
-        if (problem !== undefined) {
-          sink.diagnostic({
-            source: 'http',
-            level: 'warn',
-            message: `Dropped an invalid message: ${problem}`,
-          });
-          continue;
-        }
-        const inbound = item as JsonRpcMessage;
-        if (!('method' in inbound) && inbound.id === request.id) answered = true;
-        sink.message(inbound);
-      }
-      if (!answered) {
-        throw new LinkError(
-          ErrorCode.InvalidEnvelope,
-          `POST ${endpoint} answered request ${request.id} without its response`,
-        );
       }
     };
 
@@ -431,29 +383,3 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
 
 /** Marks a refusal already delivered to the client as a message: `send` resolves. */
 const NO_FAILURE = new LinkError(ErrorCode.Http, 'delivered as a message');
-
-/** A JSON-RPC error response in a body, if that is what it is. */
-function parseRpcError(text: string | undefined): { id: unknown; error: unknown } | undefined {
-  if (text === undefined || !text.trimStart().startsWith('{')) return undefined;
-  try {
-    const value = JSON.parse(text) as { jsonrpc?: unknown; id?: unknown; error?: unknown };
-    return value.jsonrpc === '2.0' && typeof value.error === 'object' && value.error !== null
-      ? (value as { id: unknown; error: unknown })
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Waits `ms`, or less when the signal aborts. */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
