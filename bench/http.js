@@ -293,6 +293,18 @@ const errorText = (error) => String(error?.message ?? error).slice(0, 300);
  * One measured round of one variant: a fresh client, warm-up, then measure. Never throws: a
  * failure (an error, a timeout, a hang at connect or close) comes back as `{ failed, error }`.
  */
+/** Detaches a client's callbacks and closes it; a close error is recorded in `result`. */
+async function closeClient(client, result) {
+  if (client === undefined) return;
+  client.onResponse = undefined;
+  client.onFailure = undefined;
+  try {
+    await client.close();
+  } catch (error) {
+    result.closeError = errorText(error);
+  }
+}
+
 async function measureRound(variant, scenario, server) {
   collectGarbage();
   let client;
@@ -312,15 +324,7 @@ async function measureRound(variant, scenario, server) {
   } catch (error) {
     result = { failed: true, phase, error: errorText(error), transportErrors: client?.errors.slice(0, 5) };
   }
-  if (client !== undefined) {
-    client.onResponse = undefined;
-    client.onFailure = undefined;
-    try {
-      await client.close();
-    } catch (error) {
-      result.closeError = errorText(error);
-    }
-  }
+  await closeClient(client, result);
   return result;
 }
 
@@ -528,15 +532,7 @@ async function oursGrowth(server, { calls, log }) {
     result.transportErrors = client?.errors.slice(0, 5);
     log(`  http growth ours: FAILED: ${result.error}`);
   } finally {
-    if (client !== undefined) {
-      client.onResponse = undefined;
-      client.onFailure = undefined;
-      try {
-        await client.close();
-      } catch (error) {
-        result.closeError = errorText(error);
-      }
-    }
+    await closeClient(client, result);
     await sleep(50);
     result.afterClose = { ...snapshotMemory(), ...tracker.outstanding() };
     tracker.uninstall();
@@ -581,15 +577,7 @@ async function sdkGrowth(server, { calls, log }) {
     result.error = errorText(error);
     log(`  http growth sdk: FAILED: ${result.error}`);
   } finally {
-    if (client !== undefined) {
-      client.onResponse = undefined;
-      client.onFailure = undefined;
-      try {
-        await client.close();
-      } catch (error) {
-        result.closeError = errorText(error);
-      }
-    }
+    await closeClient(client, result);
     tracker.uninstall();
     warnings.stop();
   }
