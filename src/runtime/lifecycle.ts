@@ -6,8 +6,9 @@
  */
 
 import type { SnapshotFrom } from 'xstate';
-import type { LifelineError } from '../errors.js';
+import { ErrorCode, type LifelineError, StateError } from '../errors.js';
 import type { ConnectionMachine, ConnectionState, ProtocolEra } from '../machines/connection.js';
+import type { RuntimeLogger } from './logger.js';
 
 /** A lifecycle change, as `subscribe()` listeners receive it. */
 export interface LifecycleStatus {
@@ -85,5 +86,45 @@ export class LifecycleTracker {
         this.#onListenerError(error);
       }
     }
+  }
+}
+
+/** Why `send()` is refused in a state that carries no messages. */
+export function notSendableError(
+  state: 'idle' | 'closing' | 'failed',
+  cause: LifelineError | undefined,
+): StateError {
+  if (state === 'idle')
+    return new StateError(ErrorCode.NotStarted, 'The transport is not started; call start() first');
+  if (state === 'closing') return new StateError(ErrorCode.Closed, 'The transport is closing');
+  return new StateError(
+    ErrorCode.Closed,
+    `The connection failed${cause ? `: ${cause.message}` : ''}; call start() to retry`,
+    { cause },
+  );
+}
+
+/** Logs the entry into a state, at the level it deserves. */
+export function logEntered(log: RuntimeLogger, status: LifecycleStatus, pid: number | undefined): void {
+  switch (status.state) {
+    case 'connecting':
+      log.info(`connecting (attempt ${status.attempt})`);
+      break;
+    case 'open':
+      log.info('open', { pid });
+      break;
+    case 'reconnecting':
+      log.warn(`reconnecting in ${status.delayMs} ms (attempt ${status.attempt})`, {
+        error: status.error?.message,
+      });
+      break;
+    case 'closing':
+      log.info('closing');
+      break;
+    case 'failed':
+      log.error(`failed: ${status.error?.message ?? 'unknown error'}`, { code: status.error?.code });
+      break;
+    case 'idle':
+      break;
   }
 }

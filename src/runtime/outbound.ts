@@ -13,16 +13,17 @@ import {
   type JsonRpcRequest,
   type RequestId,
 } from '../codec/jsonrpc.js';
+import { looksLikeNotification, recoverId } from '../codec/recover.js';
 import {
   ErrorCode,
   InvalidMessageError,
   type LifelineError,
-  type LinkError,
+  LinkError,
   REQUEST_FAILED_RPC_CODE,
   StateError,
 } from '../errors.js';
 import type { LinkSendOptions } from '../transports/link.js';
-import { connectionLostResponse, expiredResponse } from './failures.js';
+import { connectionLostResponse, expiredResponse, tooLargeResponse } from './failures.js';
 import type { Clock, QueuePolicy } from './options.js';
 import { OutboundQueue } from './queue.js';
 import { LISTEN_METHOD, type RequestEntry, RequestTable } from './requests.js';
@@ -35,7 +36,7 @@ export interface OutboundHost {
   /** Delivers a synthesized answer to the client, like any inbound message. */
   deliver(response: JsonRpcErrorResponse): void;
   /** Reports a loss no answer can carry (a dropped notification). */
-  report(error: LifelineError): void;
+  report(error: Error): void;
   /** Counts a failed outbound message. */
   countFailure(): void;
   /** Whether a lost request may be re-issued under a new id (modern era, per-request streams). */
@@ -54,6 +55,7 @@ export class Outbound {
   readonly #requestMs: number | undefined;
   #expiryTimer: unknown;
   #reissued = 0;
+  #written = 0;
 
   constructor(host: OutboundHost, queue: QueuePolicy, requestMs: number | undefined) {
     this.#host = host;
@@ -64,6 +66,11 @@ export class Outbound {
   /** Messages waiting for a link. */
   get queued(): number {
     return this.#queue.size;
+  }
+
+  /** Messages written to links so far. */
+  get writtenCount(): number {
+    return this.#written;
   }
 
   /** Requests re-issued under a new id so far. */
@@ -106,6 +113,7 @@ export class Outbound {
 
   /** The message went out on the current link. */
   written(message: JsonRpcMessage): void {
+    this.#written += 1;
     if ('id' in message && 'method' in message) this.#requests.markWritten(message.id);
   }
 
@@ -211,15 +219,48 @@ export class Outbound {
     if (again.length > 0) this.#scheduleExpiry();
   }
 
-  /** A write of a request was refused for good: it is forgotten (its caller got the error). */
-  refused(message: JsonRpcRequest): void {
-    this.#requests.settle(this.clientId(message.id));
+  /**
+   * A write failed; decides the message's fate. Undelivered: it waits for the next link. A
+   * dying stdio link (`LIFELINE_ERR_WRITE`): its `link.down` answers the requests written to it;
+   * a lost notification is reported. Otherwise (an HTTP refusal): a request is forgotten and its
+   * caller gets the error when it awaits the write (`awaited`), or an error response.
+   *
+   * @returns the error the awaiting caller must get, if any.
+   */
+  writeFailed(message: JsonRpcMessage, error: Error, awaited: boolean): Error | undefined {
+    const request = 'id' in message && 'method' in message ? message : undefined;
+    if (error instanceof LinkError && error.undelivered) {
+      this.#written -= 1;
+      this.requeue(message, error);
+      return undefined;
+    }
+    if (error instanceof LinkError && error.code === ErrorCode.Write && request !== undefined)
+      return undefined;
+    if (request !== undefined && !awaited) {
+      const entry = this.#requests.get(this.clientId(request.id));
+      if (entry !== undefined) this.#failEntry(entry, error as LifelineError);
+      return undefined;
+    }
+    this.#host.countFailure();
+    if (request !== undefined) this.#requests.settle(this.clientId(request.id));
+    if (awaited && !(error instanceof LinkError && error.code === ErrorCode.Write)) return error;
+    this.#host.report(error);
+    return undefined;
   }
 
-  /** A request whose write failed with nobody awaiting it: answered with the error. */
-  failRequest(message: JsonRpcRequest, cause: LifelineError): void {
-    const entry = this.#requests.get(this.clientId(message.id));
-    if (entry !== undefined) this.#failEntry(entry, cause);
+  /**
+   * An inbound message over the size limit was dropped. When its request id can be recovered
+   * from its edges, that request is answered with the too-large error.
+   *
+   * @returns true when whose answer was dropped is unknown (the link must restart, or a request may hang).
+   */
+  oversize(info: { bytes: number; head: string; tail: string }, limit: number): boolean {
+    const id = recoverId(info.head, info.tail);
+    if (id !== undefined && this.#requests.has(id)) {
+      this.#settleWith(this.#requests.get(id) as RequestEntry, tooLargeResponse(id, info.bytes, limit));
+      return false;
+    }
+    return id === undefined && !looksLikeNotification(info.head);
   }
 
   /** The connection closed (`closed`) or gave up: answers every request and drops the queue. */

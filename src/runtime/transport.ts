@@ -17,7 +17,6 @@ import {
   type RequestId,
   validateMessage,
 } from '../codec/jsonrpc.js';
-import { looksLikeNotification, recoverId } from '../codec/recover.js';
 import {
   ErrorCode,
   InvalidMessageError,
@@ -28,19 +27,20 @@ import {
   toError,
 } from '../errors.js';
 import { type ConnectionMachine, type ConnectionState, connectionMachine } from '../machines/connection.js';
-import type { Diagnostic, LinkHandle, LinkSendOptions, LinkSink } from '../transports/link.js';
-import { tooLargeResponse } from './failures.js';
-import { type LifecycleStatus, LifecycleTracker } from './lifecycle.js';
-
-export type { LifecycleStatus } from './lifecycle.js';
-
+import type { LinkHandle, LinkSink } from '../transports/link.js';
+import { Delivery } from './delivery.js';
 import { SessionKeeper } from './keeper.js';
+import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle.js';
 import { createLinkLogic } from './links.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
-import { MessageStream } from './message-stream.js';
 import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options.js';
 import { Outbound } from './outbound.js';
+import { linkOptions, type SendOptions } from './send-options.js';
 import { isInternalId, maskSessionId, SessionRecord } from './session.js';
+import { Waiters } from './waiters.js';
+
+export type { LifecycleStatus } from './lifecycle.js';
+export type { SendOptions } from './send-options.js';
 
 /** Counters: every outbound message ends in `written` or `failed`. */
 export interface TransportStats {
@@ -58,42 +58,6 @@ export interface TransportStats {
   reissued: number;
   /** Links started. */
   links: number;
-}
-
-/**
- * Options of `send()`: the SDK's `TransportSendOptions`. HTTP links use `headers`,
- * `requestSignal`, `onRequestStreamEnd` and `onresumptiontoken`; stdio needs none.
- */
-export interface SendOptions {
-  relatedRequestId?: RequestId | undefined;
-  /** Extra headers for this request (HTTP; reserved names are ignored). */
-  headers?: Record<string, string> | undefined;
-  /** Aborting it cancels the request silently (modern era, HTTP: its stream is closed). */
-  requestSignal?: AbortSignal | undefined;
-  /** Called once the request's response stream has ended (HTTP). */
-  onRequestStreamEnd?: (() => void) | undefined;
-  /** Called with each SSE event id of the request's stream (HTTP). */
-  onresumptiontoken?: ((token: string) => void) | undefined;
-  [key: string]: unknown;
-}
-
-/** The link options of a send, when it has any. */
-function linkOptions(options: SendOptions | undefined): LinkSendOptions | undefined {
-  if (options === undefined) return undefined;
-  const { headers, requestSignal, onRequestStreamEnd, onresumptiontoken } = options;
-  if (
-    headers === undefined &&
-    requestSignal === undefined &&
-    onRequestStreamEnd === undefined &&
-    onresumptiontoken === undefined
-  )
-    return undefined;
-  return {
-    headers,
-    signal: requestSignal,
-    onStreamEnd: onRequestStreamEnd,
-    onResumptionToken: onresumptiontoken,
-  };
 }
 
 const realClock: Clock = {
@@ -136,15 +100,13 @@ export class LifelineTransport {
   readonly #inboundRequests = new Set<RequestId>();
   readonly #session = new SessionRecord();
   readonly #keeper: SessionKeeper;
-  readonly #streams = new Set<MessageStream>();
+  readonly #delivery: Delivery;
+  readonly #waiters = new Waiters();
   readonly #stderr: PassThrough | null;
-  readonly #stats: TransportStats = {
-    written: 0,
-    received: 0,
-    queued: 0,
+  /** The counters kept here; the others are read where they happen (outbound, delivery). */
+  readonly #stats: Omit<TransportStats, 'written' | 'received' | 'queued' | 'reissued'> = {
     failed: 0,
     reestablished: 0,
-    reissued: 0,
     links: 0,
   };
 
@@ -155,12 +117,11 @@ export class LifelineTransport {
   #active = false;
   #lastActivity = 0;
   readonly #lifecycle: LifecycleTracker;
-  #startWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  #closeWaiters: (() => void)[] = [];
 
   constructor(config: TransportConfig) {
     this.#config = resolveConfig(config);
     this.#log = createRedactingLogger(config.logger, this.#config.secrets, this.#config.name);
+    this.#delivery = new Delivery(this, this.#log);
     this.#clock = config.clock ?? realClock;
     const clock = this.#clock;
     this.#now = clock.now === undefined ? Date.now : () => (clock.now as () => number)();
@@ -168,8 +129,8 @@ export class LifelineTransport {
       {
         clock: this.#clock,
         now: this.#now,
-        deliver: (response) => this.#deliver(response),
-        report: (error) => this.#reportError(error),
+        deliver: (response) => this.#delivery.message(response),
+        report: (error) => this.#delivery.error(error),
         countFailure: () => {
           this.#stats.failed += 1;
         },
@@ -214,7 +175,7 @@ export class LifelineTransport {
     if (config.inspect !== undefined) options.inspect = config.inspect;
     this.actor = createActor(machine, options);
     this.#lifecycle = new LifecycleTracker(this.actor.getSnapshot(), this.#now(), (error) =>
-      this.#reportError(toError(error)),
+      this.#delivery.error(toError(error)),
     );
     this.actor.subscribe({
       next: (snapshot) => this.#onSnapshot(snapshot),
@@ -249,7 +210,13 @@ export class LifelineTransport {
 
   /** Message counters. */
   get stats(): Readonly<TransportStats> {
-    return { ...this.#stats, queued: this.#outbound.queued, reissued: this.#outbound.reissued };
+    return {
+      ...this.#stats,
+      written: this.#outbound.writtenCount,
+      received: this.#delivery.received,
+      queued: this.#outbound.queued,
+      reissued: this.#outbound.reissued,
+    };
   }
 
   /**
@@ -260,7 +227,7 @@ export class LifelineTransport {
     const state = this.#lifecycle.status.state;
     if (state === 'open') return Promise.resolve();
     if (state === 'closing') return this.#whenIdle().then(() => this.start());
-    const opened = new Promise<void>((resolve, reject) => this.#startWaiters.push({ resolve, reject }));
+    const opened = this.#waiters.untilOpen();
     if (state === 'idle' || state === 'failed') {
       this.#active = true;
       this.#hadLink = false;
@@ -280,7 +247,7 @@ export class LifelineTransport {
     const message = input as JsonRpcMessage;
     const state = this.#lifecycle.status.state;
     if (state === 'idle' || state === 'closing' || state === 'failed')
-      return this.#refuse(this.#notSendable(state));
+      return this.#refuse(notSendableError(state, this.#lifecycle.status.error));
 
     if ('method' in message) {
       this.#session.noteOutbound(message);
@@ -293,7 +260,7 @@ export class LifelineTransport {
       }
     } else if (!this.#inboundRequests.delete(message.id)) {
       // An answer to a request of a previous link: the server that asked is gone.
-      this.#diagnostic({
+      this.#delivery.diagnostic({
         source: 'runtime',
         level: 'debug',
         message: `Dropped a response to ${message.id}: its link is gone`,
@@ -342,9 +309,7 @@ export class LifelineTransport {
    * iteration ends) or fails (it throws the typed error). Messages still go to `onmessage` too.
    */
   messages(): AsyncIterableIterator<JsonRpcMessage> {
-    const stream = new MessageStream(() => this.#streams.delete(stream));
-    this.#streams.add(stream);
-    return stream;
+    return this.#delivery.reader();
   }
 
   /** `await using transport = createTransport(...)` closes it at the end of the scope. */
@@ -356,7 +321,7 @@ export class LifelineTransport {
 
   readonly #sink: LinkSink = {
     message: (message) => this.#receive(message),
-    diagnostic: (diagnostic) => this.#diagnostic(diagnostic),
+    diagnostic: (diagnostic) => this.#delivery.diagnostic(diagnostic),
     oversize: (info) => this.#onOversize(info),
     activity: () => {
       this.#lastActivity = this.#now();
@@ -378,36 +343,11 @@ export class LifelineTransport {
    * rejects it; otherwise (a flushed queue, a re-issue) a refused request gets an error response.
    */
   #write(link: LinkHandle, message: JsonRpcMessage, awaited: boolean): Promise<void> {
-    this.#stats.written += 1;
     this.#outbound.written(message);
-    const sent = link.send(message, this.#outbound.optionsFor(message));
-    return sent.catch((error: unknown) => this.#writeFailed(message, toError(error), awaited));
-  }
-
-  #writeFailed(message: JsonRpcMessage, error: Error, awaited: boolean): void {
-    const request = 'id' in message && 'method' in message ? message : undefined;
-    if (error instanceof LinkError && error.undelivered) {
-      // It never reached the server; the link is going down. It waits for the next link.
-      this.#stats.written -= 1;
-      this.#outbound.requeue(message, error);
-      return;
-    }
-    if (error instanceof LinkError && error.code === ErrorCode.Write) {
-      // The link died under the write, and its link.down answers every request written to it
-      // (or already has). Only a notification is lost here: count it and say so.
-      if (request !== undefined) return;
-      this.#stats.failed += 1;
-      this.#reportError(error);
-      return;
-    }
-    this.#stats.failed += 1;
-    if (request !== undefined && !awaited) {
-      this.#outbound.failRequest(request, error as LifelineError);
-      return;
-    }
-    if (request !== undefined) this.#outbound.refused(request);
-    if (awaited) throw error;
-    this.#reportError(error);
+    return link.send(message, this.#outbound.optionsFor(message)).catch((error: unknown) => {
+      const refusal = this.#outbound.writeFailed(message, toError(error), awaited);
+      if (refusal !== undefined) throw refusal;
+    });
   }
 
   #receive(inbound: JsonRpcMessage): void {
@@ -421,7 +361,7 @@ export class LifelineTransport {
       }
       const method = this.#outbound.settle(message.id);
       if (method === undefined) {
-        this.#diagnostic({
+        this.#delivery.diagnostic({
           source: 'runtime',
           level: 'warn',
           message: `Dropped a response for unknown request id ${message.id}`,
@@ -442,17 +382,7 @@ export class LifelineTransport {
       this.#inboundRequests.add(message.id);
     }
     if (!this.#proven && this.#ready) this.#markProven();
-    this.#deliver(message);
-  }
-
-  #deliver(message: JsonRpcMessage): void {
-    this.#stats.received += 1;
-    try {
-      this.onmessage?.(message);
-    } catch (error) {
-      this.#reportError(toError(error));
-    }
-    for (const stream of this.#streams) stream.push(message);
+    this.#delivery.message(message);
   }
 
   #flush(): void {
@@ -492,7 +422,7 @@ export class LifelineTransport {
     this.#inboundRequests.clear();
     this.#log.warn(`link down: ${error.message}`, { code: error.code, retryable: error.retryable });
     this.#outbound.linkLost(error, perRequestStreams);
-    this.#reportError(error);
+    this.#delivery.error(error);
   }
 
   #markProven(): void {
@@ -513,13 +443,7 @@ export class LifelineTransport {
   }
 
   #onOversize(info: { bytes: number; head: string; tail: string }): void {
-    const id = recoverId(info.head, info.tail);
-    if (id !== undefined && this.#outbound.settle(id) !== undefined) {
-      this.#stats.failed += 1;
-      this.#deliver(tooLargeResponse(id, info.bytes, this.#config.limits.maxMessageBytes));
-      return;
-    }
-    if (id !== undefined || looksLikeNotification(info.head)) return;
+    if (!this.#outbound.oversize(info, this.#config.limits.maxMessageBytes)) return;
     // Whose answer was dropped is unknown: restart the link rather than let a request hang.
     const error = new LinkError(
       ErrorCode.MessageTooLarge,
@@ -538,37 +462,18 @@ export class LifelineTransport {
   }
 
   #onStateEntered(state: ConnectionState, status: LifecycleStatus): void {
-    switch (state) {
-      case 'connecting':
-        this.#log.info(`connecting (attempt ${status.attempt})`);
-        break;
-      case 'open':
-        this.#log.info('open', { pid: this.#link?.pid });
-        for (const waiter of this.#startWaiters.splice(0)) waiter.resolve();
-        break;
-      case 'reconnecting':
-        this.#log.warn(`reconnecting in ${status.delayMs} ms (attempt ${status.attempt})`, {
-          error: status.error?.message,
-        });
-        break;
-      case 'closing':
-        this.#log.info('closing');
-        break;
-      case 'failed':
-        this.#onFailed(status.error ?? new StateError(ErrorCode.Closed, 'The connection failed'));
-        break;
-      case 'idle':
-        this.#finishClose();
-        break;
-    }
+    logEntered(this.#log, status, this.#link?.pid);
+    if (state === 'open') this.#waiters.opened();
+    else if (state === 'failed')
+      this.#onFailed(status.error ?? new StateError(ErrorCode.Closed, 'The connection failed'));
+    else if (state === 'idle') this.#finishClose();
   }
 
   #onFailed(error: LifelineError): void {
-    this.#log.error(`failed: ${error.message}`, { code: error.code });
     this.#outbound.failAll(error, false);
-    for (const waiter of this.#startWaiters.splice(0)) waiter.reject(error);
-    for (const stream of this.#streams) stream.fail(error);
-    this.#reportError(error);
+    this.#waiters.refused(error);
+    this.#delivery.fail(error);
+    this.#delivery.error(error);
     this.#notifyClosed();
   }
 
@@ -580,10 +485,10 @@ export class LifelineTransport {
     this.#outbound.failAll(cause, true);
     this.#inboundRequests.clear();
     this.#session.reset();
-    for (const waiter of this.#startWaiters.splice(0)) waiter.reject(cause);
-    for (const stream of this.#streams) stream.end();
+    this.#waiters.refused(cause);
+    this.#delivery.end();
     this.#notifyClosed();
-    for (const resolve of this.#closeWaiters.splice(0)) resolve();
+    this.#waiters.idle();
   }
 
   #notifyClosed(): void {
@@ -592,48 +497,18 @@ export class LifelineTransport {
     try {
       this.onclose?.();
     } catch (error) {
-      this.#reportError(toError(error));
+      this.#delivery.error(toError(error));
     }
   }
 
   #whenIdle(): Promise<void> {
     if (this.#lifecycle.status.state === 'idle') return Promise.resolve();
-    return new Promise((resolve) => this.#closeWaiters.push(resolve));
-  }
-
-  #notSendable(state: 'idle' | 'closing' | 'failed'): StateError {
-    if (state === 'idle')
-      return new StateError(ErrorCode.NotStarted, 'The transport is not started; call start() first');
-    if (state === 'closing') return new StateError(ErrorCode.Closed, 'The transport is closing');
-    const cause = this.#lifecycle.status.error;
-    return new StateError(
-      ErrorCode.Closed,
-      `The connection failed${cause ? `: ${cause.message}` : ''}; call start() to retry`,
-      {
-        cause,
-      },
-    );
+    return this.#waiters.untilIdle();
   }
 
   #refuse(error: LifelineError): Promise<never> {
     this.#stats.failed += 1;
     return Promise.reject(error);
-  }
-
-  #diagnostic(diagnostic: Diagnostic): void {
-    const fields =
-      diagnostic.error === undefined
-        ? { source: diagnostic.source }
-        : { source: diagnostic.source, code: (diagnostic.error as LifelineError).code };
-    this.#log[diagnostic.level](diagnostic.message, fields);
-  }
-
-  #reportError(error: Error): void {
-    try {
-      this.onerror?.(error);
-    } catch {
-      // A throwing error handler must not break the data path.
-    }
   }
 }
 
