@@ -11,32 +11,25 @@
 import { PassThrough } from 'node:stream';
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
 import { envelopeVersion } from '../codec/headers.js';
-import {
-  type JsonRpcMessage,
-  type JsonRpcMessageInput,
-  type RequestId,
-  validateMessage,
-} from '../codec/jsonrpc.js';
+import { type JsonRpcMessage, type JsonRpcMessageInput, validateMessage } from '../codec/jsonrpc.js';
 import {
   ErrorCode,
   InvalidMessageError,
   type LifelineError,
-  LinkError,
   type QueueFullError,
   StateError,
   toError,
 } from '../errors.js';
 import { type ConnectionMachine, type ConnectionState, connectionMachine } from '../machines/connection.js';
-import type { LinkHandle, LinkSink } from '../transports/link.js';
+import { Conduit } from './conduit.js';
 import { Delivery } from './delivery.js';
-import { SessionKeeper } from './keeper.js';
 import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle.js';
 import { createLinkLogic } from './links.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
 import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options.js';
 import { Outbound } from './outbound.js';
 import { linkOptions, type SendOptions } from './send-options.js';
-import { isInternalId, maskSessionId, SessionRecord } from './session.js';
+import { SessionRecord } from './session.js';
 import { Waiters } from './waiters.js';
 
 export type { LifecycleStatus } from './lifecycle.js';
@@ -97,25 +90,15 @@ export class LifelineTransport {
   readonly #clock: Clock;
   readonly #now: () => number;
   readonly #outbound: Outbound;
-  readonly #inboundRequests = new Set<RequestId>();
   readonly #session = new SessionRecord();
-  readonly #keeper: SessionKeeper;
+  readonly #conduit: Conduit;
   readonly #delivery: Delivery;
   readonly #waiters = new Waiters();
   readonly #stderr: PassThrough | null;
   /** The counters kept here; the others are read where they happen (outbound, delivery). */
-  readonly #stats: Omit<TransportStats, 'written' | 'received' | 'queued' | 'reissued'> = {
-    failed: 0,
-    reestablished: 0,
-    links: 0,
-  };
-
-  #link: LinkHandle | undefined;
-  #ready = false;
-  #proven = false;
-  #hadLink = false;
+  /** Failed outbound messages; the other counters are read where they happen. */
+  #failed = 0;
   #active = false;
-  #lastActivity = 0;
   readonly #lifecycle: LifecycleTracker;
 
   constructor(config: TransportConfig) {
@@ -132,7 +115,7 @@ export class LifelineTransport {
         deliver: (response) => this.#delivery.message(response),
         report: (error) => this.#delivery.error(error),
         countFailure: () => {
-          this.#stats.failed += 1;
+          this.#failed += 1;
         },
         mayReissue: (request) => this.#session.era === 'modern' || envelopeVersion(request) !== undefined,
       },
@@ -140,29 +123,30 @@ export class LifelineTransport {
       this.#config.policy.timeouts.requestMs,
     );
     this.#stderr = this.#config.stdio?.stderr === 'pipe' ? new PassThrough() : null;
-    this.#keeper = new SessionKeeper(this.#session, {
+    this.#conduit = new Conduit({
+      config: this.#config,
+      log: this.#log,
       clock: this.#clock,
-      connectMs: this.#config.policy.timeouts.connectMs,
-      reestablished: () => {
-        this.#stats.reestablished += 1;
-        this.#log.info('session re-established');
-        this.#markProven();
-        this.#carry();
+      now: this.#now,
+      outbound: this.#outbound,
+      session: this.#session,
+      delivery: this.#delivery,
+      send: (event) => this.actor.send(event),
+      sessionId: (sessionId) => {
+        this.sessionId = sessionId;
       },
-      failed: (error) => this.actor.send({ type: 'link.down', error }),
-      pong: () => this.actor.send({ type: 'heartbeat.ack' }),
     });
 
     const machine = connectionMachine.provide({
-      actors: { link: createLinkLogic(this.#config, this.#sink, this.#stderr) },
+      actors: { link: createLinkLogic(this.#config, this.#conduit.sink, this.#stderr) },
       actions: {
         linkUp: ({ event }) => {
-          if (event.type === 'link.up') this.#onLinkUp(event.link);
+          if (event.type === 'link.up') this.#conduit.onLinkUp(event.link);
         },
         linkDown: ({ event }) => {
-          if (event.type === 'link.down') this.#onLinkDown(event.error);
+          if (event.type === 'link.down') this.#conduit.onLinkDown(event.error);
         },
-        probeLink: () => this.#probe(),
+        probeLink: () => this.#conduit.probe(),
       },
     });
     const options: Parameters<typeof createActor<typeof machine>>[1] = {
@@ -185,7 +169,7 @@ export class LifelineTransport {
 
     // Only stdio-like links expose these: the v2 SDK treats a transport with both as stdio.
     if (this.#config.type === 'stdio') {
-      Object.defineProperty(this, 'pid', { enumerable: true, get: () => this.#link?.pid });
+      Object.defineProperty(this, 'pid', { enumerable: true, get: () => this.#conduit.link?.pid });
       Object.defineProperty(this, 'stderr', { enumerable: true, get: () => this.#stderr });
     }
   }
@@ -211,7 +195,9 @@ export class LifelineTransport {
   /** Message counters. */
   get stats(): Readonly<TransportStats> {
     return {
-      ...this.#stats,
+      failed: this.#failed,
+      reestablished: this.#conduit.reestablished,
+      links: this.#conduit.links,
       written: this.#outbound.writtenCount,
       received: this.#delivery.received,
       queued: this.#outbound.queued,
@@ -230,7 +216,7 @@ export class LifelineTransport {
     const opened = this.#waiters.untilOpen();
     if (state === 'idle' || state === 'failed') {
       this.#active = true;
-      this.#hadLink = false;
+      this.#conduit.begin();
       this.actor.send({ type: 'connection.start' });
     }
     return opened;
@@ -258,7 +244,7 @@ export class LifelineTransport {
           return this.#refuse(error as InvalidMessageError);
         }
       }
-    } else if (!this.#inboundRequests.delete(message.id)) {
+    } else if (!this.#conduit.answers(message.id)) {
       // An answer to a request of a previous link: the server that asked is gone.
       this.#delivery.diagnostic({
         source: 'runtime',
@@ -268,13 +254,11 @@ export class LifelineTransport {
       return Promise.resolve();
     }
 
-    if (this.#link !== undefined && this.#ready) return this.#write(this.#link, message, true);
     try {
-      this.#outbound.enqueue(message);
+      return this.#conduit.carry(message);
     } catch (error) {
       return this.#refuse(error as QueueFullError);
     }
-    return Promise.resolve();
   }
 
   /** Closes gracefully within the close deadlines; resolves in `idle`. `onclose` fires once. */
@@ -292,7 +276,7 @@ export class LifelineTransport {
   /** Called by the SDK once the protocol version is negotiated; fixes the era. */
   setProtocolVersion(version: string): void {
     this.#session.setProtocolVersion(version);
-    this.#link?.setProtocolVersion?.(version);
+    this.#conduit.link?.setProtocolVersion?.(version);
     this.actor.send({ type: 'session.update', protocolVersion: version, era: this.#session.era ?? 'legacy' });
   }
 
@@ -317,142 +301,6 @@ export class LifelineTransport {
     return this.close();
   }
 
-  // --- the data path ---
-
-  readonly #sink: LinkSink = {
-    message: (message) => this.#receive(message),
-    diagnostic: (diagnostic) => this.#delivery.diagnostic(diagnostic),
-    oversize: (info) => this.#onOversize(info),
-    activity: () => {
-      this.#lastActivity = this.#now();
-    },
-    unanswered: (id, error, disposition) => {
-      const again = this.#outbound.unanswered(id, error, disposition);
-      if (again === undefined) return;
-      if (this.#link !== undefined && this.#ready) void this.#write(this.#link, again, false);
-      else this.#outbound.requeue(again, error);
-    },
-    session: (sessionId) => {
-      this.sessionId = sessionId;
-      this.actor.send({ type: 'session.update', sessionId: maskSessionId(sessionId) });
-    },
-  };
-
-  /**
-   * Writes to the link. `awaited`: the client's `send()` waits for this promise, so a refusal
-   * rejects it; otherwise (a flushed queue, a re-issue) a refused request gets an error response.
-   */
-  #write(link: LinkHandle, message: JsonRpcMessage, awaited: boolean): Promise<void> {
-    this.#outbound.written(message);
-    return link.send(message, this.#outbound.optionsFor(message)).catch((error: unknown) => {
-      const refusal = this.#outbound.writeFailed(message, toError(error), awaited);
-      if (refusal !== undefined) throw refusal;
-    });
-  }
-
-  #receive(inbound: JsonRpcMessage): void {
-    let message = inbound;
-    if (!('method' in message)) {
-      const clientId = this.#outbound.clientId(message.id);
-      if (clientId !== message.id) message = { ...message, id: clientId };
-      else if (isInternalId(message.id)) {
-        this.#keeper.answer(message, this.#link);
-        return;
-      }
-      const method = this.#outbound.settle(message.id);
-      if (method === undefined) {
-        this.#delivery.diagnostic({
-          source: 'runtime',
-          level: 'warn',
-          message: `Dropped a response for unknown request id ${message.id}`,
-        });
-        return;
-      }
-      if (method === 'initialize') {
-        const era = this.#session.noteResponse(message);
-        if (era !== undefined) {
-          this.actor.send({
-            type: 'session.update',
-            era,
-            protocolVersion: this.#session.protocolVersion ?? '',
-          });
-        }
-      }
-    } else if ('id' in message) {
-      this.#inboundRequests.add(message.id);
-    }
-    if (!this.#proven && this.#ready) this.#markProven();
-    this.#delivery.message(message);
-  }
-
-  #flush(): void {
-    const link = this.#link;
-    if (link === undefined || !this.#ready) return;
-    this.#outbound.flush((message) => void this.#write(link, message, false));
-  }
-
-  // --- link lifecycle (called from machine actions) ---
-
-  #onLinkUp(link: LinkHandle): void {
-    this.#link = link;
-    this.#proven = false;
-    this.#stats.links += 1;
-    const version = this.#session.protocolVersion;
-    if (version !== undefined) link.setProtocolVersion?.(version);
-    const firstLink = !this.#hadLink;
-    this.#hadLink = true;
-    if (this.#keeper.attach(link, firstLink)) {
-      this.#log.info('re-establishing the session on the new link');
-    } else {
-      this.#carry();
-    }
-  }
-
-  /** The link carries the client's traffic from now on: the queue (subscriptions and re-issues first). */
-  #carry(): void {
-    this.#ready = true;
-    this.#flush();
-  }
-
-  #onLinkDown(error: LifelineError): void {
-    const perRequestStreams = this.#link?.perRequestStreams === true;
-    this.#link = undefined;
-    this.#ready = false;
-    this.#keeper.detach();
-    this.#inboundRequests.clear();
-    this.#log.warn(`link down: ${error.message}`, { code: error.code, retryable: error.retryable });
-    this.#outbound.linkLost(error, perRequestStreams);
-    this.#delivery.error(error);
-  }
-
-  #markProven(): void {
-    this.#proven = true;
-    this.actor.send({ type: 'link.proven' });
-  }
-
-  #probe(): void {
-    const link = this.#link;
-    const silentFor = this.#now() - this.#lastActivity;
-    // A busy link needs no ping; the modern era has no ping method (process liveness covers stdio).
-    const needless = silentFor < this.#config.policy.heartbeat.intervalMs || this.#session.era === 'modern';
-    if (needless || link === undefined || !this.#ready) {
-      queueMicrotask(() => this.actor.send({ type: 'heartbeat.ack' }));
-      return;
-    }
-    this.#keeper.ping(link);
-  }
-
-  #onOversize(info: { bytes: number; head: string; tail: string }): void {
-    if (!this.#outbound.oversize(info, this.#config.limits.maxMessageBytes)) return;
-    // Whose answer was dropped is unknown: restart the link rather than let a request hang.
-    const error = new LinkError(
-      ErrorCode.MessageTooLarge,
-      `Dropped an inbound message of ${info.bytes} bytes (over limits.maxMessageBytes) whose request id cannot be recovered; restarting the link`,
-      { retryable: true },
-    );
-    this.actor.send({ type: 'link.down', error });
-  }
-
   // --- lifecycle bookkeeping ---
 
   #onSnapshot(snapshot: SnapshotFrom<ConnectionMachine>): void {
@@ -462,7 +310,7 @@ export class LifelineTransport {
   }
 
   #onStateEntered(state: ConnectionState, status: LifecycleStatus): void {
-    logEntered(this.#log, status, this.#link?.pid);
+    logEntered(this.#log, status, this.#conduit.link?.pid);
     if (state === 'open') this.#waiters.opened();
     else if (state === 'failed')
       this.#onFailed(status.error ?? new StateError(ErrorCode.Closed, 'The connection failed'));
@@ -479,11 +327,8 @@ export class LifelineTransport {
 
   #finishClose(): void {
     const cause = new StateError(ErrorCode.Closed, 'The transport was closed');
-    this.#link = undefined;
-    this.#ready = false;
-    this.#keeper.detach();
+    this.#conduit.closed();
     this.#outbound.failAll(cause, true);
-    this.#inboundRequests.clear();
     this.#session.reset();
     this.#waiters.refused(cause);
     this.#delivery.end();
@@ -507,7 +352,7 @@ export class LifelineTransport {
   }
 
   #refuse(error: LifelineError): Promise<never> {
-    this.#stats.failed += 1;
+    this.#failed += 1;
     return Promise.reject(error);
   }
 }
