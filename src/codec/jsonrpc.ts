@@ -8,6 +8,8 @@
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic (JSON-RPC messages)
  */
 
+import { CodecError, ErrorCode } from '../errors.js';
+
 /** A request or response id: a string or an integer, never null. */
 export type RequestId = string | number;
 
@@ -110,6 +112,25 @@ export function validateMessage(value: unknown): string | undefined {
     if (typeof error.message !== 'string') return 'error.message must be a string';
   }
   return undefined;
+}
+
+/**
+ * Parses one JSON text as one JSON-RPC message: an NDJSON line, an SSE event's data, a
+ * WebSocket text frame. `what` names the text in the error ("Inbound line").
+ *
+ * @returns the message, or a {@link CodecError} (`LIFELINE_ERR_PARSE` for text that is not
+ *   JSON, `LIFELINE_ERR_INVALID_ENVELOPE` for JSON that is not a JSON-RPC 2.0 message).
+ */
+export function parseMessage(text: string, what: string): JsonRpcMessage | CodecError {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    return new CodecError(ErrorCode.Parse, `${what} is not JSON`, { cause });
+  }
+  const reason = validateMessage(value);
+  if (reason === undefined) return value as JsonRpcMessage;
+  return new CodecError(ErrorCode.InvalidEnvelope, `${what} is not a JSON-RPC 2.0 message: ${reason}`);
 }
 
 /** Whether a value is a valid JSON-RPC message. */

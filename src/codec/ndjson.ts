@@ -12,7 +12,7 @@
  */
 
 import { CodecError, ErrorCode } from '../errors.js';
-import { type JsonRpcMessage, validateMessage } from './jsonrpc.js';
+import { type JsonRpcMessage, parseMessage } from './jsonrpc.js';
 
 /** Default maximum size of one message, in bytes (the line without its newline). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -167,27 +167,13 @@ export function createNdjsonDecoder(options: NdjsonDecoderOptions): NdjsonDecode
   }
 
   function decodeLine(line: Uint8Array): void {
-    const text = utf8.decode(line);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (cause) {
-      const error = new CodecError(ErrorCode.Parse, `Inbound line is not JSON (${line.length} bytes)`, {
-        cause,
-      });
-      report('invalid-json', error, line.length, line.subarray(0, EDGE_BYTES), edge(line));
+    const decoded = parseMessage(utf8.decode(line), `Inbound line (${line.length} bytes)`);
+    if (!(decoded instanceof CodecError)) {
+      onMessage(decoded);
       return;
     }
-    const reason = validateMessage(value);
-    if (reason !== undefined) {
-      const error = new CodecError(
-        ErrorCode.InvalidEnvelope,
-        `Inbound line is not a JSON-RPC 2.0 message: ${reason}`,
-      );
-      report('invalid-envelope', error, line.length, line.subarray(0, EDGE_BYTES), edge(line));
-      return;
-    }
-    onMessage(value as JsonRpcMessage);
+    const type = decoded.code === ErrorCode.Parse ? 'invalid-json' : 'invalid-envelope';
+    report(type, decoded, line.length, line.subarray(0, EDGE_BYTES), edge(line));
   }
 
   function feed(chunk: Uint8Array): void {

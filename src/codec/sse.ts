@@ -14,7 +14,7 @@
 
 import { createParser, type EventSourceMessage, type ParseError } from 'eventsource-parser';
 import { CodecError, ErrorCode } from '../errors.js';
-import { type JsonRpcMessage, validateMessage } from './jsonrpc.js';
+import { type JsonRpcMessage, parseMessage } from './jsonrpc.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './ndjson.js';
 
 /** How many bytes of a rejected event's data are kept for diagnostics. */
@@ -151,27 +151,12 @@ export function createSseDecoder(options: SseDecoderOptions): SseDecoder {
     }
     // Empty data is a priming event (2025-11-25): it only carries the id.
     if (event.data === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(event.data);
-    } catch (cause) {
-      report(
-        'invalid-json',
-        new CodecError(ErrorCode.Parse, 'Inbound SSE event data is not JSON', { cause }),
-        event.data,
-      );
+    const decoded = parseMessage(event.data, 'Inbound SSE event data');
+    if (decoded instanceof CodecError) {
+      report(decoded.code === ErrorCode.Parse ? 'invalid-json' : 'invalid-envelope', decoded, event.data);
       return;
     }
-    const reason = validateMessage(value);
-    if (reason !== undefined) {
-      const error = new CodecError(
-        ErrorCode.InvalidEnvelope,
-        `Inbound SSE event is not a JSON-RPC 2.0 message: ${reason}`,
-      );
-      report('invalid-envelope', error, event.data);
-      return;
-    }
-    onMessage(value as JsonRpcMessage, id);
+    onMessage(decoded, id);
   }
 
   function invalidLine(error: ParseError): void {

@@ -299,7 +299,7 @@ describe('stdout', () => {
     expect(codes.filter((code) => code === ErrorCode.InvalidEnvelope)).toHaveLength(count);
     const warnings = log.messages('warn');
     expect(
-      warnings.filter((text) => /^Inbound line is not JSON \(\d+ bytes\): .* line \d+ \{\{\{$/.test(text)),
+      warnings.filter((text) => /^Inbound line \(\d+ bytes\) is not JSON: .* line \d+ \{\{\{$/.test(text)),
     ).toHaveLength(count);
     expect(
       warnings.filter(
