@@ -33,6 +33,8 @@ export interface ConnectionContext {
   linked: boolean;
   /** How many link actors this connection has started. */
   links: number;
+  /** When `open.watching` next asks the runtime to probe the link, in ms after entering it. */
+  probeInMs: number;
   /** The last failure; in `failed`, the reason it gave up. */
   lastError: LifelineError | undefined;
   era: ProtocolEra | undefined;
@@ -53,7 +55,11 @@ export type ConnectionEvent =
   | { type: 'connection.close' }
   | LinkEvent
   | { type: 'link.proven' }
-  | { type: 'heartbeat.ack' }
+  /**
+   * The link is alive. `quietMs`: it has been silent that long (the probe found it busy and
+   * sent nothing), so the next probe comes when the silence reaches `intervalMs`.
+   */
+  | { type: 'heartbeat.ack'; quietMs?: number }
   | { type: 'heartbeat.missed' }
   | { type: 'session.update'; era?: ProtocolEra; protocolVersion?: string; sessionId?: string | undefined }
   /** Sent by XState when the link actor throws (a transport bug): handled like a retryable `link.down`. */
@@ -146,6 +152,13 @@ export const connectionMachine = setup({
       return { attempt, seed, delayMs: retryDelay(context, attempt, unit) };
     }),
     resetAttempts: assign({ attempt: 0, delayMs: 0 }),
+    /** Silence is measured from the last byte read, so a busy link is probed no earlier than needed. */
+    planProbe: assign({
+      probeInMs: ({ context, event }) => {
+        const quietMs = event.type === 'heartbeat.ack' ? (event.quietMs ?? 0) : 0;
+        return Math.max(1, context.policy.heartbeat.intervalMs - quietMs);
+      },
+    }),
     clearError: assign({ lastError: undefined }),
     reportConnectTimeout: raise(({ context }) => ({
       type: 'link.down' as const,
@@ -191,7 +204,7 @@ export const connectionMachine = setup({
     connectTimeout: ({ context }) => context.policy.timeouts.connectMs,
     reconnectDelay: ({ context }) => context.delayMs,
     closeDeadline: ({ context }) => closeDeadline(context.policy.timeouts),
-    heartbeatInterval: ({ context }) => context.policy.heartbeat.intervalMs,
+    heartbeatInterval: ({ context }) => context.probeInMs,
     heartbeatTimeout: ({ context }) => context.policy.heartbeat.timeoutMs,
   },
 }).createMachine({
@@ -203,6 +216,7 @@ export const connectionMachine = setup({
     seed: input.seed ?? randomSeed(),
     linked: false,
     links: 0,
+    probeInMs: input.policy.heartbeat.intervalMs,
     lastError: undefined,
     era: undefined,
     protocolVersion: undefined,
@@ -225,7 +239,7 @@ export const connectionMachine = setup({
         connectTimeout: { actions: 'reportConnectTimeout' },
       },
       on: {
-        'link.up': { target: 'open', actions: 'linkUp' },
+        'link.up': { target: 'open', actions: ['planProbe', 'linkUp'] },
         'link.down': onLinkDown,
         'xstate.error.actor.link': { actions: ['stopLink', 'reportLinkCrash'] },
         'connection.close': { target: 'closing' },
@@ -249,7 +263,7 @@ export const connectionMachine = setup({
         probing: {
           entry: 'probeLink',
           on: {
-            'heartbeat.ack': { target: 'watching' },
+            'heartbeat.ack': { target: 'watching', actions: 'planProbe' },
           },
           after: {
             heartbeatTimeout: { actions: 'reportHeartbeatMissed' },

@@ -221,18 +221,27 @@ export class Conduit {
     this.#host.send({ type: 'link.proven' });
   }
 
-  /** The heartbeat asks: is the link alive? Answers with `heartbeat.ack`, or pings. */
+  /**
+   * The heartbeat asks: is the link alive? A link that read a byte within `intervalMs` is;
+   * otherwise the link's own probe (WebSocket ping) or, in the legacy era, an MCP `ping`
+   * asks the server. The modern era has no ping method (process liveness covers stdio).
+   */
   probe(): void {
     const link = this.#link;
-    const silentFor = this.#host.now() - this.#lastActivity;
-    // A busy link needs no ping; the modern era has no ping method (process liveness covers stdio).
-    const needless =
-      silentFor < this.#host.config.policy.heartbeat.intervalMs || this.#host.session.era === 'modern';
-    if (needless || link === undefined || !this.#ready) {
-      queueMicrotask(() => this.#host.send({ type: 'heartbeat.ack' }));
-      return;
+    const quietMs = this.#host.now() - this.#lastActivity;
+    const ack = (event: ConnectionEvent): void => queueMicrotask(() => this.#host.send(event));
+    if (link === undefined || quietMs < this.#host.config.policy.heartbeat.intervalMs) {
+      ack({ type: 'heartbeat.ack', quietMs: link === undefined ? 0 : quietMs });
+    } else if (link.ping !== undefined) {
+      link.ping().then(
+        () => this.#link === link && this.#host.send({ type: 'heartbeat.ack' }),
+        () => {},
+      );
+    } else if (!this.#ready || this.#host.session.era === 'modern') {
+      ack({ type: 'heartbeat.ack' });
+    } else {
+      this.#keeper.ping(link);
     }
-    this.#keeper.ping(link);
   }
 
   #onOversize(info: { bytes: number; head: string; tail: string }): void {

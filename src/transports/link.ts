@@ -76,6 +76,12 @@ export interface LinkHandle {
   pid?: number;
   /** Each request has its own response stream (Streamable HTTP): a broken one loses only it. */
   perRequestStreams?: boolean;
+  /**
+   * A transport-level liveness probe (WebSocket ping): resolves when the peer answers, rejects
+   * when the link dies first. The heartbeat uses it in either era instead of MCP `ping`; the
+   * machine's `heartbeat.timeoutMs` bounds the wait.
+   */
+  ping?(): Promise<void>;
   /** The negotiated protocol version, for links that put it on the wire (HTTP headers). */
   setProtocolVersion?(version: string): void;
 }

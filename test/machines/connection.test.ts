@@ -649,6 +649,35 @@ describe('connectionMachine', () => {
       expect(h.hooks.probeLink).toHaveBeenCalledTimes(2);
     });
 
+    it('an ack with quietMs schedules the next probe when the silence reaches intervalMs', () => {
+      const h = opened(HEARTBEAT);
+      h.clock.increment(1000);
+      // The link read a byte 400 ms ago: probe again in 600 ms, not 1000.
+      h.send({ type: 'heartbeat.ack', quietMs: 400 });
+      expect(h.snapshot().context.probeInMs).toBe(600);
+      h.clock.increment(599);
+      expect(h.hooks.probeLink).toHaveBeenCalledTimes(1);
+      h.clock.increment(1);
+      expect(h.hooks.probeLink).toHaveBeenCalledTimes(2);
+      // A real answer (no quietMs) waits the whole interval again.
+      h.send({ type: 'heartbeat.ack' });
+      h.clock.increment(999);
+      expect(h.hooks.probeLink).toHaveBeenCalledTimes(2);
+      h.clock.increment(1);
+      expect(h.hooks.probeLink).toHaveBeenCalledTimes(3);
+    });
+
+    it('a new link starts a whole interval, whatever the last ack planned', () => {
+      const h = opened(HEARTBEAT);
+      h.clock.increment(1000);
+      h.send({ type: 'heartbeat.ack', quietMs: 900 });
+      expect(h.snapshot().context.probeInMs).toBe(100);
+      down(h.link());
+      h.clock.increment(h.snapshot().context.delayMs);
+      up(h.link());
+      expect(h.snapshot().context.probeInMs).toBe(1000);
+    });
+
     it('keeps the link open as long as every probe is answered', () => {
       const h = opened(HEARTBEAT);
       for (let i = 0; i < 10; i++) {
