@@ -36,6 +36,7 @@ export const ErrorCode = {
   Redirect: 'LIFELINE_ERR_REDIRECT',
   EndpointOrigin: 'LIFELINE_ERR_ENDPOINT_ORIGIN',
   Fallback: 'LIFELINE_ERR_FALLBACK',
+  WebSocket: 'LIFELINE_ERR_WEBSOCKET',
 } as const;
 
 /** One of the {@link ErrorCode} strings. */

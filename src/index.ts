@@ -47,6 +47,7 @@ export type {
   QueuePolicy,
   StdioConfig,
   TransportConfig,
+  WsConfig,
 } from './runtime/options.js';
 export {
   createTransport,

@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { createHttpFamilyLink } from '../transports/http/family.js';
 import type { LinkLogic, LinkSink } from '../transports/link.js';
 import { createStdioLink } from '../transports/stdio.js';
+import { createWebSocketLink } from '../transports/websocket/link.js';
 import type { ResolvedConfig } from './options.js';
 
 /** The link actor logic for this configuration, delivering to `sink`. */
@@ -24,6 +25,11 @@ export function createLinkLogic(
       sink,
       mode,
     );
+  }
+  if (config.ws !== undefined) {
+    const { url, headers } = config.ws;
+    const closeMs = config.policy.timeouts.closeMs;
+    return createWebSocketLink({ url, headers, maxMessageBytes, closeMs, secrets: config.secrets }, sink);
   }
   if (config.stdio === undefined) throw new TypeError('A resolved configuration names one transport');
   return createStdioLink({ ...config.stdio, stderrStream: stderrStream ?? undefined, maxMessageBytes }, sink);

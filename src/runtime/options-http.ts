@@ -1,14 +1,15 @@
 /**
- * The HTTP family's configuration (`url`, `headers`, `allowInsecure`, `redirect`) and its
- * checks. Credentials never travel over plain http to a host other than this machine unless
- * the configuration says so.
+ * The remote transports' configuration: the HTTP family (`url`, `headers`, `allowInsecure`,
+ * `redirect`) and WebSocket (`url`, `headers`, `allowInsecure`), and their checks. Credentials
+ * never travel over plain http or ws to a host other than this machine unless the
+ * configuration says so.
  */
 
 import type { RedirectPolicy } from '../transports/http/client.js';
 import type { HttpMode } from '../transports/http/family.js';
 
 /** A server reached over HTTP: Streamable HTTP (either era) or legacy HTTP+SSE. */
-export interface HttpConfigFields {
+export interface HttpConfigFields extends EndpointFields {
   /**
    * `http` forces Streamable HTTP, `sse` the legacy HTTP+SSE transport. Omitted: Streamable
    * HTTP, falling back to HTTP+SSE when the server speaks only that.
@@ -65,20 +66,57 @@ export function isLoopback(hostname: string): boolean {
   );
 }
 
+/** What differs between the URL families: HTTP (`http:`/`https:`) and WebSocket (`ws:`/`wss:`). */
+interface UrlFamily {
+  /** What a URL of the family is, for messages. */
+  expected: string;
+  secure: string;
+  plain: string;
+  /** Whether the transport sets this (lower-case) header itself. */
+  reserves(name: string): boolean;
+}
+
+const HTTP_FAMILY: UrlFamily = {
+  expected: 'an http: or https: URL',
+  secure: 'https:',
+  plain: 'http:',
+  reserves: (name) => RESERVED.has(name),
+};
+
+/** The URL, headers and credential checks every remote transport shares. */
+export interface EndpointFields {
+  url: string | URL;
+  headers?: Readonly<Record<string, string>>;
+  allowInsecure?: boolean;
+}
+
+/** A checked endpoint: the URL and the headers (lower-case names, Basic auth from the URL's userinfo). */
+export interface ResolvedEndpoint {
+  url: URL;
+  headers: Readonly<Record<string, string>>;
+}
+
 /**
- * Checks the HTTP fields; pushes one line per problem.
+ * Checks a URL and its headers for a family of schemes; pushes one line per problem.
+ * Credentials (a configured credential header, a user or password in the URL, a token-like
+ * query parameter) over the plain scheme to a host other than loopback are refused unless
+ * `allowInsecure` is set.
  *
- * @returns the resolved part, or undefined when the URL itself is unusable.
+ * @returns the endpoint, or undefined when the URL itself is unusable.
  */
-export function resolveHttp(config: HttpConfigFields, problems: string[]): ResolvedHttp | undefined {
+export function resolveEndpoint(
+  config: EndpointFields,
+  problems: string[],
+  family: UrlFamily = HTTP_FAMILY,
+): ResolvedEndpoint | undefined {
   let url: URL | undefined;
   try {
     url = new URL(String(config.url));
   } catch {
-    problems.push('url: expected an absolute http(s) URL');
+    problems.push(`url: expected an absolute URL, ${family.expected}`);
   }
-  if (url !== undefined && url.protocol !== 'http:' && url.protocol !== 'https:') {
-    problems.push(`url: expected an http: or https: URL, got ${url.protocol}`);
+  if (url !== undefined && url.protocol !== family.plain && url.protocol !== family.secure) {
+    problems.push(`url: expected ${family.expected}, got ${url.protocol}`);
     url = undefined;
   }
   const headers: Record<string, string> = {};
@@ -89,7 +127,8 @@ export function resolveHttp(config: HttpConfigFields, problems: string[]): Resol
     for (const [name, value] of Object.entries(raw)) {
       const lower = name.toLowerCase();
       if (!TOKEN.test(name)) problems.push(`headers.${name}: not a valid header name`);
-      else if (RESERVED.has(lower)) problems.push(`headers.${name}: set by the transport itself; remove it`);
+      else if (family.reserves(lower))
+        problems.push(`headers.${name}: set by the transport itself; remove it`);
       else if (typeof value !== 'string' || /[\r\n\0]/.test(value))
         problems.push(`headers.${name}: expected a string without line breaks`);
       else headers[lower] = value;
@@ -97,8 +136,6 @@ export function resolveHttp(config: HttpConfigFields, problems: string[]): Resol
   }
   if (config.allowInsecure !== undefined && typeof config.allowInsecure !== 'boolean')
     problems.push('allowInsecure: expected a boolean');
-  if (config.redirect !== undefined && !REDIRECTS.includes(config.redirect))
-    problems.push(`redirect: expected one of ${REDIRECTS.join(', ')}`);
   if (url === undefined) return undefined;
 
   const credentials = Object.keys(headers).filter((name) => CREDENTIAL_HEADER.test(name));
@@ -111,28 +148,68 @@ export function resolveHttp(config: HttpConfigFields, problems: string[]): Resol
     if (CREDENTIAL_HEADER.test(name)) credentials.push(`the query parameter ${name}`);
   }
   if (
-    url.protocol === 'http:' &&
+    url.protocol === family.plain &&
     !isLoopback(url.hostname) &&
     credentials.length > 0 &&
     config.allowInsecure !== true
   ) {
     problems.push(
-      `allowInsecure: refusing to send credentials (${credentials.join(', ')}) over plain http to ${url.hostname}; use https, or set allowInsecure: true`,
+      `allowInsecure: refusing to send credentials (${credentials.join(', ')}) over plain ${family.plain.slice(0, -1)} to ${url.hostname}; use ${family.secure.slice(0, -1)}, or set allowInsecure: true`,
     );
   }
-  return {
-    mode: config.type ?? 'auto',
-    url,
-    headers,
-    redirect: config.redirect ?? 'same-origin',
-  };
+  return { url, headers };
+}
+
+/**
+ * Checks the HTTP fields; pushes one line per problem.
+ *
+ * @returns the resolved part, or undefined when the URL itself is unusable.
+ */
+export function resolveHttp(config: HttpConfigFields, problems: string[]): ResolvedHttp | undefined {
+  const endpoint = resolveEndpoint(config, problems);
+  if (config.redirect !== undefined && !REDIRECTS.includes(config.redirect))
+    problems.push(`redirect: expected one of ${REDIRECTS.join(', ')}`);
+  if (endpoint === undefined) return undefined;
+  return { mode: config.type ?? 'auto', ...endpoint, redirect: config.redirect ?? 'same-origin' };
+}
+
+const WS_RESERVED = new Set(['host', 'connection', 'upgrade']);
+
+/** The WebSocket family: `ws:`/`wss:`; the handshake's own headers are reserved. */
+const WS_FAMILY: UrlFamily = {
+  expected: 'a ws: or wss: URL',
+  secure: 'wss:',
+  plain: 'ws:',
+  reserves: (name) => WS_RESERVED.has(name) || name.startsWith('sec-websocket-'),
+};
+
+/** A server reached over WebSocket (subprotocol `mcp`, one message per text frame). */
+export interface WsConfigFields extends EndpointFields {
+  /** May be omitted when `url` is a `ws:` or `wss:` URL. */
+  type?: 'ws';
+  /** The server's WebSocket endpoint, `ws://` or `wss://`. */
+  url: string | URL;
+  /** Headers sent with the upgrade request (e.g. `Authorization`). Values are secrets: never logged. */
+  headers?: Readonly<Record<string, string>>;
+  /** Allow credentials over plain `ws:` to a host other than loopback. Default false. */
+  allowInsecure?: boolean;
+}
+
+/** Checks the WebSocket fields; pushes one line per problem. */
+export function resolveWs(config: WsConfigFields, problems: string[]): ResolvedEndpoint | undefined {
+  return resolveEndpoint(config, problems, WS_FAMILY);
+}
+
+/** Whether a URL names a WebSocket endpoint (for inferring `type`). */
+export function isWebSocketUrl(url: unknown): boolean {
+  return /^wss?:/i.test(String(url));
 }
 
 /**
  * The strings to keep out of logs for an HTTP configuration: every header value, the URL's
  * user and password, and its query values (tokens often travel there).
  */
-export function httpSecrets(http: ResolvedHttp): string[] {
+export function httpSecrets(http: ResolvedEndpoint): string[] {
   const secrets = Object.values(http.headers).filter((value) => value.length >= 3);
   for (const part of [http.url.username, http.url.password])
     if (part.length >= 3) secrets.push(decodeURIComponent(part));

@@ -14,9 +14,18 @@ import {
 } from '../machines/policy.js';
 import type { StderrMode } from '../transports/stdio.js';
 import type { Logger } from './logger.js';
-import { type HttpConfigFields, httpSecrets, type ResolvedHttp, resolveHttp } from './options-http.js';
+import {
+  type HttpConfigFields,
+  httpSecrets,
+  isWebSocketUrl,
+  type ResolvedEndpoint,
+  type ResolvedHttp,
+  resolveHttp,
+  resolveWs,
+  type WsConfigFields,
+} from './options-http.js';
 
-export type { ResolvedHttp } from './options-http.js';
+export type { ResolvedEndpoint, ResolvedHttp } from './options-http.js';
 
 /**
  * A clock: real time by default; XState's `SimulatedClock` fits, so tests can drive every
@@ -81,8 +90,11 @@ export interface StdioConfig extends CommonConfig {
 /** A server reached over HTTP: Streamable HTTP (either era), or legacy HTTP+SSE. */
 export interface HttpConfig extends CommonConfig, HttpConfigFields {}
 
+/** A server reached over WebSocket (not an MCP spec transport; SEP-1288's framing). */
+export interface WsConfig extends CommonConfig, WsConfigFields {}
+
 /** What `createTransport()` accepts. Later transport types extend this union. */
-export type TransportConfig = StdioConfig | HttpConfig;
+export type TransportConfig = StdioConfig | HttpConfig | WsConfig;
 
 /** The resolved stdio part of a configuration. */
 export interface ResolvedStdio {
@@ -96,11 +108,13 @@ export interface ResolvedStdio {
 
 /** The configuration after defaults and validation. */
 export interface ResolvedConfig {
-  type: 'stdio' | 'http';
+  type: 'stdio' | 'http' | 'ws';
   /** Set when `type` is `stdio`. */
   stdio: ResolvedStdio | undefined;
   /** Set when `type` is `http` (Streamable HTTP, HTTP+SSE, or the automatic choice). */
   http: ResolvedHttp | undefined;
+  /** Set when `type` is `ws`. */
+  ws: ResolvedEndpoint | undefined;
   /** A short name for logs: the command, or the URL's host. */
   name: string;
   policy: ConnectionPolicy;
@@ -220,16 +234,39 @@ export function resolveConfig(config: TransportConfig): ResolvedConfig {
   if (typeof config !== 'object' || config === null)
     throw new ConfigError(['expected a configuration object']);
   const named = (config as { type?: unknown }).type;
-  const type = named ?? ('command' in config ? 'stdio' : 'url' in config ? 'http' : undefined);
+  const type = named ?? inferType(config);
   if (type === 'http' || type === 'sse') return resolveHttpConfig(config as HttpConfig, problems);
+  if (type === 'ws') return resolveWsConfig(config as WsConfig, problems);
   if (type !== 'stdio') {
     throw new ConfigError([
       named === undefined
-        ? 'type: cannot infer the transport; give `command` (stdio) or `url` (http)'
-        : `type: ${describe(named)} is not a transport this version supports (stdio, http, sse)`,
+        ? 'type: cannot infer the transport; give `command` (stdio) or `url` (http, ws)'
+        : `type: ${describe(named)} is not a transport this version supports (stdio, http, sse, ws)`,
     ]);
   }
   return resolveStdioConfig(config as StdioConfig, problems);
+}
+
+/** `command` means stdio; a `ws:`/`wss:` URL means WebSocket; any other URL, the HTTP family. */
+function inferType(config: object): string | undefined {
+  if ('command' in config) return 'stdio';
+  if (!('url' in config)) return undefined;
+  return isWebSocketUrl(config.url) ? 'ws' : 'http';
+}
+
+function resolveWsConfig(config: WsConfig, problems: Problems): ResolvedConfig {
+  const ws = resolveWs(config, problems);
+  const common = resolveCommon(config, problems);
+  if (problems.length > 0 || ws === undefined) throw new ConfigError(problems);
+  return {
+    type: 'ws',
+    stdio: undefined,
+    http: undefined,
+    ws,
+    name: ws.url.host,
+    ...common,
+    secrets: httpSecrets(ws),
+  };
 }
 
 function resolveHttpConfig(config: HttpConfig, problems: Problems): ResolvedConfig {
@@ -240,6 +277,7 @@ function resolveHttpConfig(config: HttpConfig, problems: Problems): ResolvedConf
     type: 'http',
     stdio: undefined,
     http,
+    ws: undefined,
     name: http.url.host,
     ...common,
     secrets: httpSecrets(http),
@@ -282,6 +320,7 @@ function resolveStdioConfig(config: StdioConfig, problems: Problems): ResolvedCo
       stderr: config.stderr ?? 'diagnostics',
     },
     http: undefined,
+    ws: undefined,
     name: config.command,
     ...common,
     secrets: secretValues(env),

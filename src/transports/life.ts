@@ -1,10 +1,10 @@
 /**
- * The life of one HTTP-family link: live, closing, or down (reported once). Shared by the
- * Streamable HTTP and HTTP+SSE links.
+ * The life of one network link: live, closing, or down (reported once). Shared by the
+ * Streamable HTTP, HTTP+SSE and WebSocket links.
  */
 
 import type { AnyEventObject } from 'xstate';
-import type { LinkError } from '../../errors.js';
+import type { LinkError } from '../errors.js';
 
 export class LinkLife {
   readonly #sendBack: (event: AnyEventObject) => void;

@@ -23,7 +23,7 @@ import {
   statusError,
 } from './http/client.js';
 import { readEventStream } from './http/events.js';
-import { LinkLife } from './http/life.js';
+import { LinkLife } from './life.js';
 import type { LinkCallback, LinkCloseEvent, LinkHandle, LinkInput, LinkLogic, LinkSink } from './link.js';
 
 /** Runs one HTTP+SSE link (one stream, one session). The body of the link actor. */

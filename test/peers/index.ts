@@ -1,4 +1,4 @@
-// Real MCP HTTP servers as child processes on loopback ports, for tests of the HTTP transports:
+// Real MCP servers as child processes on loopback ports, for tests of the HTTP and WebSocket transports:
 // start one, run a client against `peer.url`, `kill()` and `restart()` it on the same port, and call
 // `stopAll()` in afterEach.
 
@@ -19,5 +19,7 @@ export {
   startLegacyStateful,
   startSupergateway,
   startV2Http,
+  startWsFixture,
   type V2HttpOptions,
+  type WsFixtureOptions,
 } from './servers.js';

@@ -1,6 +1,6 @@
-// A real MCP HTTP server as a child process on a loopback port, which a test can kill and restart on the
-// SAME port. Each peer runs detached (its own process group) and is killed as a whole tree, so nothing
-// outlives the tests; `stopAll()` (for afterEach) stops every peer this module started.
+// A real MCP server (HTTP or WebSocket) as a child process on a loopback port, which a test can kill and
+// restart on the SAME port. Each peer runs detached (its own process group) and is killed as a whole tree,
+// so nothing outlives the tests; `stopAll()` (for afterEach) stops every peer this module started.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
@@ -20,7 +20,7 @@ const OUTPUT_TAIL_CHARS = 4_000;
 
 /** A running MCP server process on a fixed loopback port. */
 export interface Peer {
-  /** The full endpoint URL, e.g. `http://127.0.0.1:PORT/mcp`. */
+  /** The full endpoint URL, e.g. `http://127.0.0.1:PORT/mcp` or `ws://127.0.0.1:PORT/ws`. */
   readonly url: string;
   readonly port: number;
   /** The current process's pid; undefined once it exited (killed, stopped, or crashed). */
@@ -42,6 +42,8 @@ export interface PeerSpec {
   name: string;
   /** The endpoint path, e.g. `/mcp`. */
   path: string;
+  /** The URL scheme of `url` (default `http`). */
+  scheme?: 'http' | 'ws';
   /** Arguments to `node` (the executable running the tests). */
   args: (port: number) => string[];
   env?: (port: number) => Record<string, string>;
@@ -108,7 +110,7 @@ export class ChildPeer implements Peer {
   constructor(spec: PeerSpec, port: number) {
     this.#spec = spec;
     this.port = port;
-    this.url = `http://127.0.0.1:${port}${spec.path}`;
+    this.url = `${spec.scheme ?? 'http'}://127.0.0.1:${port}${spec.path}`;
   }
 
   get pid(): number | undefined {
@@ -142,7 +144,8 @@ export class ChildPeer implements Peer {
     child.stdin?.on('error', () => {});
     let exited = false;
     const exitedPromise = new Promise<void>((resolveExit) => {
-      child.once('exit', () => {
+      child.once('exit', (code, signal) => {
+        record(Buffer.from(`\n[exited: code ${code}, signal ${signal}]\n`));
         exited = true;
         resolveExit();
       });

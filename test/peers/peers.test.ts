@@ -1,7 +1,9 @@
 // The peer helpers against the official SDK's own client transports (v1 Streamable HTTP and SSE, v2 with
 // version negotiation): every peer connects, lists and calls tools, dies and comes back on the same port,
-// and answers a stale session the way the helpers document. Raw HTTP goes through undici `request`.
+// and answers a stale session the way the helpers document. Raw HTTP goes through undici `request`; the
+// WebSocket peers are driven by a raw `ws` client.
 
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import {
   Client as ClientV2,
@@ -12,6 +14,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type RawData, WebSocket } from 'ws';
 import { isAlive } from '../helpers/processes.js';
 import {
   freePort,
@@ -21,6 +24,7 @@ import {
   startLegacyStateful,
   startSupergateway,
   startV2Http,
+  startWsFixture,
   stopAll,
 } from './index.js';
 
@@ -400,5 +404,354 @@ describe('startSupergateway', () => {
     const second = await stats(again.client);
     expect(second.pid).not.toBe(first.pid);
     await expectGoneAfterStop(peer, [second.pid]);
+  });
+});
+
+/** One WebSocket frame as received. */
+interface Frame {
+  binary: boolean;
+  data: Buffer;
+}
+
+/** An upgrade the server answered with an HTTP status other than 101. */
+class UpgradeRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`upgrade refused: ${status} ${body}`);
+  }
+}
+
+function frameBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
+/** A raw `ws` client that queues every frame it receives, so none is missed between awaits. */
+class RawWs {
+  readonly #queue: Frame[] = [];
+  readonly #waiters: { resolve: (frame: Frame) => void; reject: (err: Error) => void }[] = [];
+  #closedWith: { code: number; reason: string } | undefined;
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, binary) => {
+      const frame = { binary, data: frameBytes(data) };
+      const waiter = this.#waiters.shift();
+      if (waiter === undefined) this.#queue.push(frame);
+      else waiter.resolve(frame);
+    });
+    this.closed = new Promise((resolve) => {
+      ws.once('close', (code, reason) => {
+        this.#closedWith = { code, reason: reason.toString('utf8') };
+        for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error(`closed with ${code}`));
+        resolve(this.#closedWith);
+      });
+    });
+  }
+
+  /** How many received frames nobody has taken yet. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** The next frame (rejects if the connection closes first). */
+  next(): Promise<Frame> {
+    const frame = this.#queue.shift();
+    if (frame !== undefined) return Promise.resolve(frame);
+    if (this.#closedWith !== undefined) return Promise.reject(new Error('closed'));
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** The next frame as a JSON text message. */
+  async nextJson(): Promise<Record<string, unknown>> {
+    const frame = await this.next();
+    expect(frame.binary).toBe(false);
+    return JSON.parse(frame.data.toString('utf8'));
+  }
+
+  send(message: unknown): void {
+    this.ws.send(JSON.stringify(message));
+  }
+
+  /** Sends a request and returns its response, skipping notifications before it. */
+  async request(id: number | string, method: string, params?: unknown): Promise<Record<string, unknown>> {
+    this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+    for (;;) {
+      const message = await this.nextJson();
+      if (!('method' in message)) return message;
+    }
+  }
+
+  /** initialize + notifications/initialized; returns the initialize result. */
+  async initialize(): Promise<Record<string, unknown>> {
+    const reply = await this.request(1, 'initialize', LEGACY_INIT.params);
+    this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    return reply;
+  }
+
+  async callTool(
+    id: number,
+    name: string,
+    args: Record<string, unknown> = {},
+  ): Promise<Record<string, unknown>> {
+    return this.request(id, 'tools/call', { name, arguments: args });
+  }
+}
+
+/** Opens a raw WebSocket (offering `mcp` unless told otherwise); rejects with UpgradeRefused on a non-101. */
+async function openWs(
+  url: string,
+  options: { protocols?: string[]; headers?: Record<string, string> } = {},
+): Promise<RawWs> {
+  const ws = new WebSocket(url, options.protocols ?? ['mcp'], {
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+  });
+  closers.push(async () => ws.terminate());
+  const client = new RawWs(ws);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.on('error', reject);
+    ws.once('unexpected-response', (req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        reject(new UpgradeRefused(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+        req.destroy();
+      });
+    });
+  });
+  return client;
+}
+
+/** The status and body of a refused upgrade. */
+async function refusal(opening: Promise<RawWs>): Promise<{ status: number; body: string }> {
+  const err = await opening.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof UpgradeRefused)) throw new Error(`expected a refused upgrade, got ${String(err)}`);
+  return { status: err.status, body: err.body };
+}
+
+/** The text of the first content block of a tools/call response. */
+function replyText(reply: Record<string, unknown>): string {
+  return firstText(reply.result);
+}
+
+async function wsStats(client: RawWs, id: number): Promise<Record<string, number>> {
+  return JSON.parse(replyText(await client.callTool(id, 'stats')));
+}
+
+describe('startWsFixture', () => {
+  it('serves initialize, tools/list and tools/call over subprotocol mcp, counts pings, and restarts', async () => {
+    const peer = await startWsFixture();
+    expect(peer.url).toBe(`ws://127.0.0.1:${peer.port}/ws`);
+    const client = await openWs(peer.url);
+    expect(client.ws.protocol).toBe('mcp');
+    expect(await client.initialize()).toMatchObject({
+      id: 1,
+      result: { serverInfo: { name: 'ws-fixture' } },
+    });
+    const tools = (await client.request(2, 'tools/list')) as { result: { tools: { name: string }[] } };
+    expect(tools.result.tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['echo', 'sleep', 'big', 'stats', 'crash', 'misbehave']),
+    );
+    expect(replyText(await client.callTool(3, 'echo', { message: 'hello' }))).toBe('Echo: hello');
+
+    // sleep {notify}: a log notification arrives before the reply.
+    client.send({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'tools/call',
+      params: { name: 'sleep', arguments: { ms: 0, notify: true } },
+    });
+    expect(await client.nextJson()).toMatchObject({
+      method: 'notifications/message',
+      params: { level: 'info' },
+    });
+    expect(await client.nextJson()).toMatchObject({ id: 4, result: { content: [{ text: 'slept' }] } });
+
+    client.ws.ping();
+    await once(client.ws, 'pong');
+    expect(await wsStats(client, 5)).toEqual({
+      pid: peer.pid,
+      connections: 1,
+      connectionsTotal: 1,
+      initializeCount: 1,
+      pingsReceived: 1,
+    });
+
+    await killAndRestart(peer);
+    expect((await client.closed).code).toBe(1006);
+    const fresh = await openWs(peer.url);
+    await fresh.initialize();
+    expect(await wsStats(fresh, 2)).toMatchObject({ pid: peer.pid, connectionsTotal: 1, pingsReceived: 0 });
+    await expectGoneAfterStop(peer);
+  });
+
+  it('refuses another path (404) and an upgrade without mcp (400); a bad text frame gets -32700, a binary one 1003', async () => {
+    const peer = await startWsFixture();
+    expect(await refusal(openWs(`ws://127.0.0.1:${peer.port}/mcp`))).toMatchObject({ status: 404 });
+    expect(await refusal(openWs(peer.url, { protocols: [] }))).toMatchObject({ status: 400 });
+    expect(await refusal(openWs(peer.url, { protocols: ['other'] }))).toMatchObject({ status: 400 });
+    const plain = await request(`http://127.0.0.1:${peer.port}/ws`);
+    expect(plain.statusCode).toBe(426);
+    await plain.body.dump();
+
+    const client = await openWs(peer.url, { protocols: ['other', 'mcp'] });
+    expect(client.ws.protocol).toBe('mcp');
+    await client.initialize();
+    client.ws.send('not json {');
+    expect(await client.nextJson()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, message: 'Parse error' },
+    });
+    client.send({ jsonrpc: '2.0', id: 9, bogus: true });
+    expect(await client.nextJson()).toMatchObject({ id: 9, error: { code: -32600 } });
+    expect(replyText(await client.callTool(2, 'echo', { message: 'still open' }))).toBe('Echo: still open');
+
+    client.ws.send(Buffer.from(JSON.stringify(listTools)), { binary: true });
+    expect((await client.closed).code).toBe(1003);
+  });
+
+  it('auth: an upgrade without the bearer token gets 401 unauthorized', async () => {
+    const peer = await startWsFixture({ auth: 's3cret' });
+    expect(await refusal(openWs(peer.url))).toEqual({ status: 401, body: 'unauthorized' });
+    const wrong = { authorization: 'Bearer nope' };
+    expect(await refusal(openWs(peer.url, { headers: wrong }))).toMatchObject({ status: 401 });
+    const client = await openWs(peer.url, { headers: { authorization: 'Bearer s3cret' } });
+    expect(await client.initialize()).toMatchObject({ result: { protocolVersion: '2025-11-25' } });
+  });
+
+  it('protocol none / other: a client offering mcp refuses the upgrade', async () => {
+    const [none, other] = await Promise.all([
+      startWsFixture({ protocol: 'none' }),
+      startWsFixture({ protocol: 'other' }),
+    ]);
+    await expect(openWs(none.url)).rejects.toThrow('Server sent no subprotocol');
+    await expect(openWs(other.url)).rejects.toThrow('Server sent an invalid subprotocol');
+    await expect(openWs(other.url, { protocols: [] })).rejects.toThrow(
+      'Server sent a subprotocol but none was requested',
+    );
+    // Without an offer, `none` is an ordinary (protocol-less) WebSocket server.
+    const lax = await openWs(none.url, { protocols: [] });
+    expect(lax.ws.protocol).toBe('');
+    expect(await lax.initialize()).toMatchObject({ id: 1, result: {} });
+  });
+
+  it('misbehave: binary, garbage and oversize frames, then silence', async () => {
+    const peer = await startWsFixture();
+    const client = await openWs(peer.url);
+    await client.initialize();
+
+    client.send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'misbehave', arguments: { kind: 'binary' } },
+    });
+    const binary = await client.next();
+    expect(binary).toEqual({ binary: true, data: Buffer.from([0xde, 0xad, 0xbe, 0xef]) });
+    expect(replyText(await client.nextJson())).toBe('binary sent');
+
+    client.send({
+      jsonrpc: '2.0',
+      id: 3,
+      method: 'tools/call',
+      params: { name: 'misbehave', arguments: { kind: 'garbage' } },
+    });
+    const garbage = await client.next();
+    expect(garbage.binary).toBe(false);
+    expect(garbage.data.toString('utf8')).toBe('not json {');
+    expect(await client.nextJson()).toMatchObject({ id: 3, result: { content: [{ text: 'garbage sent' }] } });
+
+    client.send({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'tools/call',
+      params: { name: 'misbehave', arguments: { kind: 'oversize' } },
+    });
+    const oversize = await client.next();
+    expect(oversize.binary).toBe(false);
+    expect(oversize.data.length).toBe(2 * 1024 * 1024);
+    expect(JSON.parse(oversize.data.toString('utf8'))).toMatchObject({ jsonrpc: '2.0', id: 4, result: {} });
+    // Its own frame was the reply: the next frame answers the next request.
+    expect(replyText(await client.callTool(5, 'misbehave', { kind: 'oversize', bytes: 100 }))).toMatch(
+      /^x+$/,
+    );
+    expect(replyText(await client.callTool(6, 'echo', { message: 'after' }))).toBe('Echo: after');
+
+    // Silence: no reply, no pong; the ping still reaches the server (seen through a second connection).
+    const observer = await openWs(peer.url);
+    await observer.initialize();
+    const before = (await wsStats(observer, 2)).pingsReceived ?? 0;
+    client.send({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'misbehave', arguments: { kind: 'silence' } },
+    });
+    client.send({
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { message: 'x' } },
+    });
+    let pongs = 0;
+    client.ws.on('pong', () => {
+      pongs += 1;
+    });
+    client.ws.ping();
+    let id = 3;
+    for (;;) {
+      const counters = await wsStats(observer, id++);
+      if ((counters.pingsReceived ?? 0) > before) break;
+    }
+    expect(pongs).toBe(0);
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
+    // Nothing arrived on the silenced connection (neither the silence reply nor the echo).
+    expect(client.queued).toBe(0);
+  });
+});
+
+describe('startSupergateway (ws)', () => {
+  it('serves the stdio fixture on /message: echoes the offered subprotocol, numeric ids only, and restarts', async () => {
+    const peer = await startSupergateway({ outputTransport: 'ws' });
+    expect(peer.url).toBe(`ws://127.0.0.1:${peer.port}/message`);
+    expect(await refusal(openWs(`ws://127.0.0.1:${peer.port}/ws`))).toMatchObject({ status: 400 });
+
+    const client = await openWs(peer.url);
+    expect(client.ws.protocol).toBe('mcp');
+    expect(await client.initialize()).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
+    const tools = (await client.request(2, 'tools/list')) as { result: { tools: { name: string }[] } };
+    expect(tools.result.tools.map((t) => t.name)).toContain('echo');
+    expect(replyText(await client.callTool(3, 'echo', { message: 'hello' }))).toBe('Echo: hello');
+
+    // Ids travel as `<uuid>:<id>` and come back through parseInt.
+    expect(await client.request('abc', 'tools/list')).toMatchObject({ id: null, result: {} });
+    expect(await client.request('12', 'tools/list')).toMatchObject({ id: 12, result: {} });
+    // A binary frame is parsed like a text one; the reply is a text frame.
+    client.ws.send(Buffer.from(JSON.stringify({ ...listTools, id: 13 })), { binary: true });
+    expect(await client.nextJson()).toMatchObject({ id: 13, result: {} });
+    // Whatever is offered first is echoed; no offer, no subprotocol.
+    expect((await openWs(peer.url, { protocols: ['other', 'mcp'] })).ws.protocol).toBe('other');
+    expect((await openWs(peer.url, { protocols: [] })).ws.protocol).toBe('');
+
+    await killAndRestart(peer);
+    const fresh = await openWs(peer.url);
+    await fresh.initialize();
+    expect(replyText(await fresh.callTool(2, 'echo', { message: 'again' }))).toBe('Echo: again');
+  });
+
+  it('serves server-everything over stdio', async () => {
+    const peer = await startSupergateway({ outputTransport: 'ws', stdio: 'everything' });
+    const client = await openWs(peer.url);
+    expect(await client.initialize()).toMatchObject({ id: 1, result: { capabilities: { tools: {} } } });
+    const tools = (await client.request(2, 'tools/list')) as { result: { tools: { name: string }[] } };
+    expect(tools.result.tools.map((t) => t.name)).toContain('echo');
+    expect(replyText(await client.callTool(3, 'echo', { message: 'hello' }))).toBe('Echo: hello');
   });
 });

@@ -1,8 +1,9 @@
-// The real MCP HTTP servers tests can run against: the everything server, our v1/v2 SDK fixtures
-// (test/fixtures/http-*.mjs) and supergateway in front of the stdio fixture.
+// The real MCP servers tests can run against: the everything server, our v1/v2 SDK fixtures
+// (test/fixtures/http-*.mjs over HTTP, test/fixtures/ws-server.mjs over WebSocket) and supergateway in front
+// of a stdio server (Streamable HTTP or WebSocket).
 
 import { pathToFileURL } from 'node:url';
-import { fixturePath } from '../helpers/processes.js';
+import { everythingServerPath, fixturePath } from '../helpers/processes.js';
 import { type ChildPeer, launch } from './peer.js';
 
 const everything = 'node_modules/@modelcontextprotocol/server-everything/dist/index.js';
@@ -98,40 +99,96 @@ export function startLegacySse(): Promise<ChildPeer> {
   });
 }
 
-export interface SupergatewayOptions {
-  /** Keep legacy sessions (one stdio child per session) instead of a stdio child per POST. */
-  stateful: boolean;
+export interface WsFixtureOptions {
+  /** Upgrades without `Authorization: Bearer <auth>` get 401 (plain text `unauthorized`). */
+  auth?: string;
   /**
-   * The stdio server behind the gateway: `legacy` test/fixtures/stdio-server.mjs (the default; every tool
-   * of the HTTP fixtures) or `dual-era` test/fixtures/dual-era-server.mjs (v2 SDK, echo and sleep only).
+   * The subprotocol in the 101: `mcp` (the default; an upgrade not offering `mcp` gets 400), `none` (never
+   * one, whatever was offered) or `other` (always `other`, offered or not).
    */
-  stdio?: 'legacy' | 'dual-era';
+  protocol?: 'mcp' | 'none' | 'other';
 }
 
 /**
- * supergateway 4.0.0 serving a stdio fixture over Streamable HTTP on `/mcp`, on all interfaces.
+ * test/fixtures/ws-server.mjs: the v1 SDK's low-level `Server` over WebSocket (SEP-1288) on
+ * `ws://127.0.0.1:<port>/ws`, one Server per connection, one JSON-RPC message per text frame. Another path
+ * gets 404 on upgrade. A non-JSON text frame is answered with -32700 (id null) and the connection stays
+ * open; a binary frame from the client closes it with 1003. Tools: the HTTP fixtures' set (`sleep {notify:
+ * true}` sends a log notification first) plus `misbehave {kind: 'binary' | 'garbage' | 'oversize' |
+ * 'silence', bytes?}`; `stats` returns {pid, connections, connectionsTotal, initializeCount, pingsReceived}.
+ */
+export function startWsFixture(options: WsFixtureOptions = {}): Promise<ChildPeer> {
+  const env: Record<string, string> = {};
+  if (options.auth !== undefined) env.FIXTURE_WS_AUTH = options.auth;
+  if (options.protocol !== undefined) env.FIXTURE_WS_PROTOCOL = options.protocol;
+  return launch({
+    name: `ws-server ${JSON.stringify(options)}`,
+    scheme: 'ws',
+    path: '/ws',
+    args: () => [...watchdog, fixturePath('ws-server.mjs')],
+    env: () => env,
+    readyText: fixtureReady,
+  });
+}
+
+export interface SupergatewayOptions {
+  /** How the gateway serves: Streamable HTTP on `/mcp` (the default) or WebSocket on `/message`. */
+  outputTransport?: 'streamableHttp' | 'ws';
+  /**
+   * Streamable HTTP only: keep legacy sessions (one stdio child per session) instead of a stdio child per
+   * POST (the default).
+   */
+  stateful?: boolean;
+  /**
+   * The stdio server behind the gateway: `legacy` test/fixtures/stdio-server.mjs (the default; every tool
+   * of the HTTP fixtures), `dual-era` test/fixtures/dual-era-server.mjs (v2 SDK, echo and sleep only) or
+   * `everything` `@modelcontextprotocol/server-everything stdio`.
+   */
+  stdio?: 'legacy' | 'dual-era' | 'everything';
+}
+
+/** The shell command supergateway runs for `stdio`. */
+function stdioCommand(stdio: SupergatewayOptions['stdio']): string {
+  const node = JSON.stringify(process.execPath);
+  if (stdio === 'everything') return `${node} ${JSON.stringify(everythingServerPath())} stdio`;
+  const script = fixturePath(stdio === 'dual-era' ? 'dual-era-server.mjs' : 'stdio-server.mjs');
+  return `${node} ${JSON.stringify(script)}`;
+}
+
+/**
+ * supergateway 4.0.0 in front of a stdio server, on all interfaces.
+ *
+ * `outputTransport: 'streamableHttp'` (the default), on `/mcp`:
  * - stateless: a fresh stdio child per POST (auto-initialized for non-initialize requests), no session
  *   ids, GET/DELETE 405.
  * - stateful: one stdio child per session; an unknown Mcp-Session-Id gets 404.
  * Modern (2026-07-28) requests are relayed to a stdio child in both modes, so the era is the stdio
  * server's: the legacy fixture answers `server/discover` with 404 + -32601 (a v2 `auto` client then falls
  * back to legacy), the dual-era fixture with a DiscoverResult.
+ *
+ * `outputTransport: 'ws'`, on `ws://127.0.0.1:<port>/message` (another path: 400 on upgrade): ONE stdio
+ * child, started with the gateway and shared by every connection (its exit, say the `crash` tool, ends the
+ * gateway). The first offered subprotocol is echoed (no check that it is `mcp`); no offer, no subprotocol.
+ * A request id is rewritten to `<connection uuid>:<id>` on the way to the child and parsed back with
+ * parseInt, so only integer ids survive: a string id comes back as a number if it starts with digits
+ * (`"7"` → 7) and as null otherwise. Messages without an id from the child (notifications) and requests
+ * from the child go to EVERY connection. A binary frame is parsed like a text frame; a frame that is not
+ * JSON is dropped without an answer. Replies are text frames.
  */
-export function startSupergateway(options: SupergatewayOptions): Promise<ChildPeer> {
-  const script = fixturePath(options.stdio === 'dual-era' ? 'dual-era-server.mjs' : 'stdio-server.mjs');
-  const stdioCommand = `${JSON.stringify(process.execPath)} ${JSON.stringify(script)}`;
+export function startSupergateway(options: SupergatewayOptions = {}): Promise<ChildPeer> {
+  const ws = options.outputTransport === 'ws';
   return launch({
     name: `supergateway ${JSON.stringify(options)}`,
-    path: '/mcp',
+    ...(ws ? { scheme: 'ws', path: '/message' } : { path: '/mcp' }),
     args: (port) => [
       supergateway,
       '--stdio',
-      stdioCommand,
+      stdioCommand(options.stdio),
       '--outputTransport',
-      'streamableHttp',
+      ws ? 'ws' : 'streamableHttp',
       '--port',
       String(port),
-      ...(options.stateful ? ['--stateful'] : []),
+      ...(!ws && options.stateful === true ? ['--stateful'] : []),
     ],
     readyText: (port) => `Listening on port ${port}`,
   });

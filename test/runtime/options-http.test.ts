@@ -81,12 +81,17 @@ describe('url', () => {
   it.each([
     ['ftp://example.com/mcp', /^url: .*ftp:/],
     ['file:///etc/passwd', /^url: .*file:/],
-    ['ws://example.com/mcp', /^url: .*ws:/],
-    ['not a url', /^url: expected an absolute http\(s\) URL/],
+    ['not a url', /^url: expected an absolute URL, an http: or https: URL/],
     ['/relative/mcp', /^url: /],
     ['', /^url: /],
   ])('refuses %j, naming `url`', (url, expected) => {
     expect(problem({ url })).toMatch(expected);
+  });
+
+  it('refuses a ws: URL when the type says http', () => {
+    expect(problem({ type: 'http', url: 'ws://example.com/mcp' })).toMatch(
+      /^url: expected an http: or https: URL, got ws:/,
+    );
   });
 
   it('refuses a url that is not a string or URL, naming `url`', () => {

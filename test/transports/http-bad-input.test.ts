@@ -7,7 +7,7 @@
 
 import { SdkHttpError } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonRpcResponse } from '../../src/codec/jsonrpc.js';
 import { HttpError } from '../../src/errors.js';
 import {
@@ -19,6 +19,7 @@ import {
   REQUEST_FAILED_RPC_CODE,
 } from '../../src/index.js';
 import type { HttpConfig } from '../../src/runtime/options.js';
+import { closeAfterEach } from '../helpers/cleanup.js';
 import {
   answerTo,
   type Behaviour,
@@ -42,28 +43,11 @@ import { errorOf, Raw, record, recordingLogger } from '../helpers/raw-client.js'
 const TOKEN = 'sekret-token-123';
 const AUTHORIZATION = `Bearer ${TOKEN}`;
 
-const servers: MisbehavingServer[] = [];
-const transports: LifelineTransport[] = [];
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-
-beforeEach(() => {
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-
-afterEach(async () => {
-  await Promise.all(transports.splice(0).map((transport) => transport.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+const keep = closeAfterEach({ rejections: true });
 
 async function serve(behaviour?: Behaviour): Promise<MisbehavingServer> {
   const server = await startMisbehavingServer(behaviour);
-  servers.push(server);
+  keep(server);
   return server;
 }
 
@@ -97,7 +81,7 @@ function open(url: string, extra: Extra = {}): Opened {
     timeouts: { closeMs: 200 },
     ...extra,
   });
-  transports.push(transport);
+  keep(transport);
   const errors: Error[] = [];
   transport.onerror = (error) => errors.push(error);
   return { transport, raw: new Raw(transport), log, errors };

@@ -5,9 +5,10 @@
 
 import { Client as ClientV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTransport, type HttpConfig, type LifelineTransport } from '../../src/index.js';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
+import { closeAfterEach } from '../helpers/cleanup.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { waitFor } from '../helpers/processes.js';
 import { recordingLogger } from '../helpers/raw-client.js';
 import {
@@ -17,7 +18,6 @@ import {
   startLegacyStateful,
   startSupergateway,
   startV2Http,
-  stopAll,
 } from '../peers/index.js';
 
 const MODERN = '2026-07-28';
@@ -32,16 +32,7 @@ interface ToolClient {
 
 type ClientKind = 'v1' | 'v2-legacy' | 'v2-auto';
 
-const clients: ToolClient[] = [];
-const transports: LifelineTransport[] = [];
-const proxies: FaultProxy[] = [];
-
-afterEach(async () => {
-  await Promise.allSettled(clients.splice(0).map((client) => client.close()));
-  await Promise.allSettled(transports.splice(0).map((transport) => transport.close()));
-  await Promise.allSettled(proxies.splice(0).map((proxy) => proxy.close()));
-  await stopAll();
-});
+const keep = closeAfterEach();
 
 function newClient(
   kind: ClientKind,
@@ -52,8 +43,7 @@ function newClient(
       : kind === 'v2-legacy'
         ? new ClientV2(clientInfo)
         : new ClientV2(clientInfo, { versionNegotiation: { mode: 'auto' } });
-  clients.push(client as unknown as ToolClient);
-  return client as unknown as ToolClient;
+  return keep(client as unknown as ToolClient);
 }
 
 function transportFor(url: string, extra: Partial<HttpConfig> = {}): LifelineTransport {
@@ -62,8 +52,7 @@ function transportFor(url: string, extra: Partial<HttpConfig> = {}): LifelineTra
     reconnect: { initialDelayMs: 50, maxDelayMs: 400 },
     ...extra,
   } as HttpConfig);
-  transports.push(transport);
-  return transport;
+  return keep(transport);
 }
 
 async function connect(
@@ -242,8 +231,7 @@ describe('recovery when the server is killed and restarted on the same port', ()
 
   it('legacy stateful behind a proxy: a restart unseen at TCP level gives 404, a new session, the request sent again', async () => {
     const peer = await startLegacyStateful();
-    const proxy = await startFaultProxy({ port: peer.port });
-    proxies.push(proxy);
+    const proxy = keep(await startFaultProxy({ port: peer.port }));
     const log = recordingLogger();
     const { client, transport } = await connect('v1', proxy.url('/mcp'), {
       heartbeat: { intervalMs: 0 },
@@ -302,8 +290,7 @@ describe('legacy HTTP+SSE server (v1 SSEServerTransport)', () => {
 describe('a response stream cut mid-request (fault proxy)', () => {
   it('modern: the request is re-issued once under a new id and answered', async () => {
     const peer = await startV2Http({ responseMode: 'sse' });
-    const proxy = await startFaultProxy({ port: peer.port });
-    proxies.push(proxy);
+    const proxy = keep(await startFaultProxy({ port: peer.port }));
     const { client, transport } = await connect('v2-auto', proxy.url('/mcp'));
     expect(await echo(client, 'warm')).toBe('Echo: warm');
 
@@ -318,8 +305,7 @@ describe('a response stream cut mid-request (fault proxy)', () => {
 
   it('legacy: the stream is resumed with Last-Event-ID and the answer arrives', async () => {
     const peer = await startLegacyStateful({ eventStore: true, retryMs: 100 });
-    const proxy = await startFaultProxy({ port: peer.port });
-    proxies.push(proxy);
+    const proxy = keep(await startFaultProxy({ port: peer.port }));
     const { client, transport } = await connect('v1', proxy.url('/mcp'), { heartbeat: { intervalMs: 0 } });
     expect(await echo(client, 'warm')).toBe('Echo: warm');
 
@@ -378,8 +364,7 @@ describe('modern-era per-request streams', () => {
 
   it('passes per-request headers except reserved names, and reports each stream end', async () => {
     const peer = await startV2Http({ responseMode: 'sse' });
-    const proxy = await startFaultProxy({ port: peer.port });
-    proxies.push(proxy);
+    const proxy = keep(await startFaultProxy({ port: peer.port }));
     const { transport } = await connect('v2-auto', proxy.url('/mcp'));
     let sent = '';
     void proxy.cutWhen((chunk, direction) => {

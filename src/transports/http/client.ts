@@ -8,6 +8,7 @@
  * watches them instead (undici's default 300 s would cut idle SSE streams).
  */
 
+import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import { ErrorCode, HttpError, LinkError } from '../../errors.js';
 
@@ -75,7 +76,7 @@ export function networkError(error: unknown, what: string): LinkError {
 }
 
 /** The value of a response header (the first one, when repeated). */
-export function header(response: Dispatcher.ResponseData, name: string): string | undefined {
+export function header(response: Pick<StatusResponse, 'headers'>, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -85,8 +86,15 @@ export function mediaType(response: Dispatcher.ResponseData): string {
   return (header(response, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
+/** A response with an error status: undici's, or the one `ws` hands over on a refused upgrade. */
+export interface StatusResponse {
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  body: Readable;
+}
+
 /** `Retry-After` in ms (seconds or an HTTP date), when present and sane. */
-function retryAfter(response: Dispatcher.ResponseData): number | undefined {
+function retryAfter(response: StatusResponse): number | undefined {
   const value = header(response, 'retry-after');
   if (value === undefined) return undefined;
   const seconds = Number(value);
@@ -100,7 +108,7 @@ function retryAfter(response: Dispatcher.ResponseData): number | undefined {
  *
  * @returns undefined when the body is over the limit (the rest is discarded unread).
  */
-export function readText(body: Dispatcher.ResponseData['body'], limit: number): Promise<string | undefined> {
+export function readText(body: Readable, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -126,7 +134,7 @@ export function readText(body: Dispatcher.ResponseData['body'], limit: number): 
  * 403 are permanent (retrying with the same credentials cannot help); 5xx are transient.
  */
 export async function statusError(
-  response: Dispatcher.ResponseData,
+  response: StatusResponse,
   what: string,
   secrets: readonly string[],
   text?: string,

@@ -26,6 +26,7 @@ import { bodyHeaders, envelopeVersion, mergeRequestHeaders } from '../../codec/h
 import { isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../../codec/jsonrpc.js';
 import { looksLikeNotification, recoverId } from '../../codec/recover.js';
 import { ErrorCode, type HttpError, LinkError } from '../../errors.js';
+import { LinkLife } from '../life.js';
 import type { LinkCallback, LinkHandle, LinkSendOptions, LinkSink } from '../link.js';
 import { parseRpcError, readJsonAnswer, wait } from './answers.js';
 import {
@@ -40,7 +41,6 @@ import {
   statusError,
 } from './client.js';
 import { readEventStream, type StreamOutcome } from './events.js';
-import { LinkLife } from './life.js';
 import { Standby } from './standby.js';
 import { recordVerdict } from './verdicts.js';
 
