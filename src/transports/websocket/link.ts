@@ -23,6 +23,7 @@ import { CodecError, ErrorCode, LinkError } from '../../errors.js';
 import { describeUrl, networkError, redact, statusError } from '../http/client.js';
 import { LinkLife } from '../life.js';
 import type { LinkCloseEvent, LinkHandle, LinkInput, LinkLogic, LinkSink } from '../link.js';
+import { abbreviate } from '../pipe.js';
 import { WireIds } from './ids.js';
 
 /** The subprotocol SEP-1288 names. */
@@ -294,8 +295,4 @@ function closedError(code: number, reason: string, where: string, secrets: reado
       retryable: true,
     },
   );
-}
-
-function abbreviate(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
