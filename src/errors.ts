@@ -37,6 +37,9 @@ export const ErrorCode = {
   EndpointOrigin: 'LIFELINE_ERR_ENDPOINT_ORIGIN',
   Fallback: 'LIFELINE_ERR_FALLBACK',
   WebSocket: 'LIFELINE_ERR_WEBSOCKET',
+  Docker: 'LIFELINE_ERR_DOCKER',
+  DockerEngine: 'LIFELINE_ERR_DOCKER_ENGINE',
+  DockerImage: 'LIFELINE_ERR_DOCKER_IMAGE',
 } as const;
 
 /** One of the {@link ErrorCode} strings. */

@@ -42,6 +42,7 @@ export type { Logger } from './runtime/logger.js';
 export type {
   Clock,
   CommonConfig,
+  DockerConfig,
   HttpConfig,
   LimitsPolicy,
   QueuePolicy,

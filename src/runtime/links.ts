@@ -3,6 +3,7 @@
  */
 
 import type { Writable } from 'node:stream';
+import { createDockerLink } from '../transports/docker/link.js';
 import { createHttpFamilyLink } from '../transports/http/family.js';
 import type { LinkLogic, LinkSink } from '../transports/link.js';
 import { createStdioLink } from '../transports/stdio.js';
@@ -31,6 +32,8 @@ export function createLinkLogic(
     const closeMs = config.policy.timeouts.closeMs;
     return createWebSocketLink({ url, headers, maxMessageBytes, closeMs, secrets: config.secrets }, sink);
   }
+  if (config.docker !== undefined)
+    return createDockerLink({ ...config.docker, maxMessageBytes, name: config.name }, sink);
   if (config.stdio === undefined) throw new TypeError('A resolved configuration names one transport');
   return createStdioLink({ ...config.stdio, stderrStream: stderrStream ?? undefined, maxMessageBytes }, sink);
 }

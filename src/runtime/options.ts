@@ -13,7 +13,9 @@ import {
   type ReconnectPolicy,
 } from '../machines/policy.js';
 import type { StderrMode } from '../transports/stdio.js';
+import { liftDockerRun } from './docker-run.js';
 import type { Logger } from './logger.js';
+import { type DockerConfigFields, type ResolvedDocker, resolveDocker } from './options-docker.js';
 import {
   type HttpConfigFields,
   httpSecrets,
@@ -93,8 +95,11 @@ export interface HttpConfig extends CommonConfig, HttpConfigFields {}
 /** A server reached over WebSocket (not an MCP spec transport; SEP-1288's framing). */
 export interface WsConfig extends CommonConfig, WsConfigFields {}
 
-/** What `createTransport()` accepts. Later transport types extend this union. */
-export type TransportConfig = StdioConfig | HttpConfig | WsConfig;
+/** A server in a container on a Docker Engine, run by the transport. */
+export interface DockerConfig extends CommonConfig, DockerConfigFields {}
+
+/** What `createTransport()` accepts. */
+export type TransportConfig = StdioConfig | HttpConfig | WsConfig | DockerConfig;
 
 /** The resolved stdio part of a configuration. */
 export interface ResolvedStdio {
@@ -108,13 +113,15 @@ export interface ResolvedStdio {
 
 /** The configuration after defaults and validation. */
 export interface ResolvedConfig {
-  type: 'stdio' | 'http' | 'ws';
+  type: 'stdio' | 'http' | 'ws' | 'docker';
   /** Set when `type` is `stdio`. */
   stdio: ResolvedStdio | undefined;
   /** Set when `type` is `http` (Streamable HTTP, HTTP+SSE, or the automatic choice). */
   http: ResolvedHttp | undefined;
   /** Set when `type` is `ws`. */
   ws: ResolvedEndpoint | undefined;
+  /** Set when `type` is `docker` (given, or lifted from `docker run -i …`). */
+  docker: ResolvedDocker | undefined;
   /** A short name for logs: the command, or the URL's host. */
   name: string;
   policy: ConnectionPolicy;
@@ -237,11 +244,29 @@ export function resolveConfig(config: TransportConfig): ResolvedConfig {
   const type = named ?? inferType(config);
   if (type === 'http' || type === 'sse') return resolveHttpConfig(config as HttpConfig, problems);
   if (type === 'ws') return resolveWsConfig(config as WsConfig, problems);
+  if (type === 'docker') return resolveDockerConfig(config as DockerConfig, problems);
+  if (named === undefined) {
+    // `docker run -i --rm …` whose flags all map cleanly: a managed container instead of the CLI.
+    const stdio = config as StdioConfig;
+    const lifted = isDockerCommand(stdio.command) ? liftDockerRun(stdio.args ?? [], stdio.env) : undefined;
+    if (lifted !== undefined) {
+      const {
+        command: _command,
+        args: _args,
+        env: _env,
+        inheritEnv: _inherit,
+        cwd: _cwd,
+        stderr: _stderr,
+        ...common
+      } = stdio;
+      return resolveDockerConfig({ ...common, ...lifted }, problems);
+    }
+  }
   if (type !== 'stdio') {
     throw new ConfigError([
       named === undefined
         ? 'type: cannot infer the transport; give `command` (stdio) or `url` (http, ws)'
-        : `type: ${describe(named)} is not a transport this version supports (stdio, http, sse, ws)`,
+        : `type: ${describe(named)} is not a transport this version supports (stdio, http, sse, ws, docker)`,
     ]);
   }
   return resolveStdioConfig(config as StdioConfig, problems);
@@ -254,6 +279,26 @@ function inferType(config: object): string | undefined {
   return isWebSocketUrl(config.url) ? 'ws' : 'http';
 }
 
+function isDockerCommand(command: unknown): boolean {
+  return typeof command === 'string' && /(^|\/)docker(\.exe)?$/.test(command);
+}
+
+function resolveDockerConfig(config: DockerConfig, problems: Problems): ResolvedConfig {
+  const docker = resolveDocker(config, problems);
+  const common = resolveCommon(config, problems);
+  if (problems.length > 0 || docker === undefined) throw new ConfigError(problems);
+  return {
+    type: 'docker',
+    stdio: undefined,
+    http: undefined,
+    ws: undefined,
+    docker,
+    name: docker.image,
+    ...common,
+    secrets: secretValues(docker.env),
+  };
+}
+
 function resolveWsConfig(config: WsConfig, problems: Problems): ResolvedConfig {
   const ws = resolveWs(config, problems);
   const common = resolveCommon(config, problems);
@@ -263,6 +308,7 @@ function resolveWsConfig(config: WsConfig, problems: Problems): ResolvedConfig {
     stdio: undefined,
     http: undefined,
     ws,
+    docker: undefined,
     name: ws.url.host,
     ...common,
     secrets: httpSecrets(ws),
@@ -278,6 +324,7 @@ function resolveHttpConfig(config: HttpConfig, problems: Problems): ResolvedConf
     stdio: undefined,
     http,
     ws: undefined,
+    docker: undefined,
     name: http.url.host,
     ...common,
     secrets: httpSecrets(http),
@@ -321,6 +368,7 @@ function resolveStdioConfig(config: StdioConfig, problems: Problems): ResolvedCo
     },
     http: undefined,
     ws: undefined,
+    docker: undefined,
     name: config.command,
     ...common,
     secrets: secretValues(env),

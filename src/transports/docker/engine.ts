@@ -1,0 +1,249 @@
+/**
+ * The Docker Engine as the Docker link sees it: one client per engine address, the errors its
+ * API gives turned into typed link errors, the image made present (pulled with progress when a
+ * registry is reachable), and containers marked ours by labels so that those of a process that
+ * died (SIGKILL, a crash) are swept at the next start.
+ */
+
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import Dockerode from 'dockerode';
+import pRetry, { AbortError } from 'p-retry';
+import { ErrorCode, LinkError } from '../../errors.js';
+import type { Diagnostic } from '../link.js';
+
+/** The label every container of ours carries: `<host>/<pid>/<process start>`. */
+export const OWNER_LABEL = 'io.mcp-lifeline.owner';
+/** The connection a container serves: its name and the link's number. */
+export const CONNECTION_LABEL = 'io.mcp-lifeline.connection';
+
+/** How to reach the engine: a unix socket, or `tcp://host:port` (default `DOCKER_HOST`). */
+export interface EngineAddress {
+  socketPath?: string;
+  host?: string;
+}
+
+const clients = new Map<string, Engine>();
+
+/** The client for an engine address, shared by every link of the process. */
+export function engineFor(address: EngineAddress): Engine {
+  const key = JSON.stringify([address.socketPath, address.host]);
+  let engine = clients.get(key);
+  if (engine === undefined) {
+    engine = new Engine(address);
+    clients.set(key, engine);
+  }
+  return engine;
+}
+
+/** This process, as the owner label names it: a pid alone could be reused after a reboot. */
+export function ownerId(pid = process.pid): string | undefined {
+  const start = processStart(pid);
+  return start === undefined ? undefined : `${hostname()}/${pid}/${start}`;
+}
+
+/** The start time of a process in clock ticks since boot (Linux), or `0` where /proc is absent. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22, counted after the command, which sits in parentheses and may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && process.platform === 'linux') return undefined;
+    try {
+      process.kill(pid, 0);
+      return '0';
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+export class Engine {
+  readonly docker: Dockerode;
+  readonly #where: string;
+  #swept: Promise<void> | undefined;
+
+  constructor(address: EngineAddress) {
+    const host = address.host ?? (address.socketPath === undefined ? process.env.DOCKER_HOST : undefined);
+    if (host !== undefined && !host.startsWith('unix://')) {
+      const url = new URL(host.replace(/^tcp:/, 'http:'));
+      this.docker = new Dockerode({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+      this.#where = `${url.hostname}:${url.port || 2375}`;
+    } else {
+      const socketPath = address.socketPath ?? host?.slice('unix://'.length) ?? '/var/run/docker.sock';
+      this.docker = new Dockerode({ socketPath });
+      this.#where = socketPath;
+    }
+  }
+
+  /** Where the engine is, for messages. */
+  get where(): string {
+    return this.#where;
+  }
+
+  /** The typed error for a failed engine call. */
+  error(cause: unknown, what: string): LinkError {
+    return engineError(cause, what, this.#where);
+  }
+
+  /**
+   * Removes, once per process, the containers of ours whose owning process is gone. A failure
+   * is reported, never fatal: the sweep is housekeeping.
+   */
+  sweep(report: (diagnostic: Diagnostic) => void): Promise<void> {
+    this.#swept ??= this.#sweep(report).catch((error: unknown) => {
+      this.#swept = undefined;
+      report({
+        source: 'docker',
+        level: 'warn',
+        message: `Orphan sweep failed: ${(error as Error).message}`,
+      });
+    });
+    return this.#swept;
+  }
+
+  async #sweep(report: (diagnostic: Diagnostic) => void): Promise<void> {
+    const here = `${hostname()}/`;
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+    for (const info of containers) {
+      const owner = info.Labels?.[OWNER_LABEL] ?? '';
+      if (!owner.startsWith(here)) continue;
+      const pid = Number(owner.split('/')[1]);
+      if (Number.isInteger(pid) && ownerId(pid) === owner) continue;
+      await this.docker
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+      report({
+        source: 'docker',
+        level: 'info',
+        message: `Removed orphaned container ${info.Id.slice(0, 12)} (${info.Image}) of process ${pid}, which is gone`,
+      });
+    }
+  }
+
+  /**
+   * Makes the image present: inspected locally, pulled when missing (`pull: 'missing'`). A
+   * pull reports its progress; transient registry failures are retried.
+   */
+  async ensureImage(
+    image: string,
+    pull: 'missing' | 'never',
+    report: (diagnostic: Diagnostic) => void,
+  ): Promise<void> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404)
+        throw this.error(error, `Inspecting image ${image}`);
+    }
+    if (pull === 'never')
+      throw imageError(`Image ${image} is not present on the engine, and docker.pull is "never"`);
+    await pRetry(() => this.#pull(image, report), {
+      retries: 2,
+      minTimeout: 500,
+      onFailedAttempt: ({ error, attemptNumber }) =>
+        report({
+          source: 'docker',
+          level: 'warn',
+          message: `Pull of ${image} failed (attempt ${attemptNumber}): ${error.message}`,
+        }),
+    });
+  }
+
+  async #pull(image: string, report: (diagnostic: Diagnostic) => void): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(image);
+    } catch (error) {
+      throw pullFailure(error, image, this.#where);
+    }
+    let last = '';
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (error: unknown) => (error ? reject(pullFailure(error, image, this.#where)) : resolve()),
+        (event: { status?: string; progress?: string; id?: string; error?: string }) => {
+          const line = [event.id, event.status, event.progress].filter(Boolean).join(' ');
+          if (event.status !== undefined && event.status !== last) {
+            last = event.status;
+            report({ source: 'docker', level: 'info', message: `Pulling ${image}: ${line}` });
+          }
+        },
+      );
+    });
+  }
+}
+
+/** Engine calls that failed because the engine is not there: transient (it may be restarting). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+function engineError(cause: unknown, what: string, where: string): LinkError {
+  if (cause instanceof LinkError) return cause;
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' && UNREACHABLE.has(code))
+    return new LinkError(
+      ErrorCode.DockerEngine,
+      `${what}: the Docker Engine at ${where} is not reachable (${code}); will retry`,
+      {
+        cause,
+        retryable: true,
+        undelivered: true,
+      },
+    );
+  if (code === 'EACCES')
+    return new LinkError(
+      ErrorCode.DockerEngine,
+      `${what}: permission denied on the Docker Engine socket ${where}`,
+      {
+        cause,
+        retryable: false,
+      },
+    );
+  const status = (cause as { statusCode?: unknown }).statusCode;
+  const detail =
+    (cause as { json?: { message?: string } }).json?.message ?? (cause as Error).message ?? String(cause);
+  // 4xx: the engine refused what we asked (a bad mount, a missing image): retrying cannot help.
+  const permanent = typeof status === 'number' && status >= 400 && status < 500;
+  return new LinkError(
+    ErrorCode.Docker,
+    `${what} failed${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${detail}`,
+    {
+      cause,
+      retryable: !permanent,
+    },
+  );
+}
+
+function imageError(message: string, cause?: unknown): LinkError {
+  return new LinkError(ErrorCode.DockerImage, message, { cause, retryable: false });
+}
+
+/** Registry answers that no retry can change. */
+const HOPELESS =
+  /no such host|connection refused|network is unreachable|dial tcp|lookup |not found|manifest unknown|denied|unauthorized|invalid reference/i;
+
+function pullFailure(cause: unknown, image: string, where: string): Error {
+  const failure = engineError(cause, `Pulling ${image}`, where);
+  if (failure.code === ErrorCode.DockerEngine) return new AbortError(failure);
+  const detail = failure.message;
+  if (HOPELESS.test(detail))
+    return new AbortError(
+      imageError(
+        `Image ${image} is not present on the engine and cannot be pulled (${detail.replace(/^Pulling [^:]+ failed[^:]*: /, '')})`,
+        cause,
+      ),
+    );
+  return failure;
+}

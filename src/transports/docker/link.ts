@@ -1,0 +1,227 @@
+/**
+ * The Docker link: one container per link, owned for its whole life. The image is made
+ * present, the container created (stdin open, no TTY, hardened, labelled ours), attached
+ * (one hijacked stream, demultiplexed: stdout through the NDJSON codec, stderr as
+ * diagnostics), then started. Its exit is a `link.down`; close is stop (`closeMs`) then
+ * remove; a link stopped any other way (a failure, a connect timeout, mid-start) removes its
+ * container too, and the next close waits until every container of the connection is gone.
+ */
+
+import type { Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { fromCallback } from 'xstate';
+import { ErrorCode, LinkError } from '../../errors.js';
+import { LinkLife } from '../life.js';
+import { createLineSplitter } from '../lines.js';
+import type { LinkCloseEvent, LinkLogic, LinkSink } from '../link.js';
+import { createStdinWriter, createStdoutDecoder } from '../pipe.js';
+import { createDemuxer } from './demux.js';
+import { CONNECTION_LABEL, type EngineAddress, engineFor, OWNER_LABEL, ownerId } from './engine.js';
+
+/** Options of the Docker link (the resolved `docker` part of the configuration). */
+export interface DockerLinkOptions {
+  image: string;
+  args: readonly string[] | undefined;
+  env: Readonly<Record<string, string>>;
+  volumes: readonly string[];
+  ports: readonly { host: string; container: string }[];
+  network: string | undefined;
+  stderr: 'diagnostics' | 'ignore';
+  engine: EngineAddress;
+  cpus: number | undefined;
+  memoryBytes: number | undefined;
+  init: boolean;
+  noNewPrivileges: boolean;
+  pull: 'missing' | 'never';
+  create: Readonly<Record<string, unknown>>;
+  maxMessageBytes: number;
+  /** The connection's name, for the label. */
+  name: string;
+}
+
+/** How long a broken attach stream waits for the container's exit code to report instead. */
+const EXIT_GRACE_MS = 500;
+
+/** The body of the engine's container-create request. */
+export function createBody(options: DockerLinkOptions, connection: string): Dockerode.ContainerCreateOptions {
+  const { HostConfig: extraHost = {}, ...extra } = options.create as { HostConfig?: Record<string, unknown> };
+  const hostConfig: Record<string, unknown> = {
+    Init: options.init,
+    SecurityOpt: options.noNewPrivileges ? ['no-new-privileges'] : [],
+    Binds: [...options.volumes],
+    AutoRemove: false,
+  };
+  if (options.network !== undefined) hostConfig.NetworkMode = options.network;
+  if (options.cpus !== undefined) hostConfig.NanoCpus = Math.round(options.cpus * 1e9);
+  if (options.memoryBytes !== undefined) hostConfig.Memory = options.memoryBytes;
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp?: string; HostPort: string }[]> = {};
+  for (const { host, container } of options.ports) {
+    const colon = host.lastIndexOf(':');
+    const hostPort = host.slice(colon + 1);
+    bindings[`${container}/tcp`] = [
+      colon < 0 ? { HostPort: hostPort } : { HostIp: host.slice(0, colon), HostPort: hostPort },
+    ];
+    exposed[`${container}/tcp`] = {};
+  }
+  if (options.ports.length > 0) hostConfig.PortBindings = bindings;
+  const body: Dockerode.ContainerCreateOptions = {
+    Image: options.image,
+    Env: Object.entries(options.env).map(([name, value]) => `${name}=${value}`),
+    OpenStdin: true,
+    StdinOnce: false,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    Labels: { [OWNER_LABEL]: ownerId() ?? `unknown/${process.pid}/0`, [CONNECTION_LABEL]: connection },
+    ExposedPorts: exposed,
+  };
+  if (options.args !== undefined) body.Cmd = [...options.args];
+  return { ...body, ...extra, HostConfig: { ...hostConfig, ...extraHost } };
+}
+
+/** Creates the link actor logic for a server in a container. Each start of the actor is one container. */
+export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): LinkLogic {
+  const engine = engineFor(options.engine);
+  /** Removals under way, of this connection's containers: a close waits for them. */
+  const removals = new Set<Promise<void>>();
+  const remove = (container: Dockerode.Container): Promise<void> => {
+    const removal = container
+      .remove({ force: true })
+      .catch((error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode === 404) return;
+        sink.diagnostic({
+          source: 'docker',
+          level: 'warn',
+          message: `Cannot remove container ${container.id.slice(0, 12)}: ${(error as Error).message}`,
+        });
+      })
+      .finally(() => removals.delete(removal));
+    removals.add(removal);
+    return removal;
+  };
+  let links = 0;
+
+  return fromCallback<LinkCloseEvent, { attempt: number }>(({ sendBack, receive }) => {
+    const life = new LinkLife(sendBack);
+    const report = (diagnostic: Parameters<LinkSink['diagnostic']>[0]): void => sink.diagnostic(diagnostic);
+    let container: Dockerode.Container | undefined;
+    let stream: Duplex | undefined;
+    let exitTimer: NodeJS.Timeout | undefined;
+    links += 1;
+    const connection = `${options.name}#${links}`;
+
+    const down = (error: LinkError): void => {
+      clearTimeout(exitTimer);
+      life.down(error);
+    };
+
+    const attached = (attach: Duplex, created: Dockerode.Container): void => {
+      stream = attach;
+      const decoder = createStdoutDecoder(sink, options.maxMessageBytes, 'stdout');
+      const stderrLines =
+        options.stderr === 'diagnostics'
+          ? createLineSplitter((line) => sink.diagnostic({ source: 'stderr', level: 'debug', message: line }))
+          : undefined;
+      attach.on(
+        'data',
+        createDemuxer({
+          stdout: (chunk) => {
+            sink.activity();
+            decoder.feed(chunk);
+          },
+          stderr: (chunk) => stderrLines?.(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+          invalid: (type) =>
+            report({
+              source: 'docker',
+              level: 'warn',
+              message: `The attach stream of ${created.id.slice(0, 12)} carries an unknown stream type ${type}; the rest of it is ignored`,
+            }),
+        }),
+      );
+      attach.on('error', () => {});
+      // The stream ends when the container does: its exit code, from `wait`, tells more.
+      attach.on('close', () => {
+        exitTimer ??= setTimeout(
+          () =>
+            down(
+              new LinkError(ErrorCode.ProcessExit, `The container's attach stream closed`, {
+                retryable: true,
+              }),
+            ),
+          EXIT_GRACE_MS,
+        );
+      });
+    };
+
+    const start = async (): Promise<void> => {
+      await engine.sweep(report);
+      await engine.ensureImage(options.image, options.pull, report);
+      if (!life.live) return;
+      const created = await engine.docker.createContainer(createBody(options, connection));
+      container = created;
+      if (!life.live) return;
+      const attach = (await created.attach({
+        stream: true,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        hijack: true,
+      })) as Duplex;
+      attached(attach, created);
+      const exited = created.wait({ condition: 'next-exit' });
+      await created.start();
+      void exited.then(
+        (result: { StatusCode?: number }) =>
+          down(
+            new LinkError(
+              ErrorCode.ProcessExit,
+              `The container exited with code ${result.StatusCode ?? 'unknown'}`,
+              { retryable: true },
+            ),
+          ),
+        (error: unknown) => down(engine.error(error, 'Waiting for the container')),
+      );
+      if (!life.live) return;
+      const writer = createStdinWriter(attach, () =>
+        life.live
+          ? undefined
+          : new LinkError(ErrorCode.Write, 'The container is not accepting input', { retryable: true }),
+      );
+      sendBack({ type: 'link.up', link: { send: writer.send } });
+    };
+
+    const started = start().catch((error: unknown) =>
+      down(engine.error(error, `Starting a container of ${options.image}`)),
+    );
+
+    receive((event) => {
+      if (event.type !== 'link.close' || life.closing) return;
+      life.closing = true;
+      void (async () => {
+        await started;
+        stream?.end();
+        if (container !== undefined) {
+          await container.stop({ t: Math.max(1, Math.ceil(event.closeMs / 1000)) }).catch(() => undefined);
+          await remove(container);
+        }
+        await Promise.all(removals);
+        if (!life.finished) {
+          life.finished = true;
+          sendBack({ type: 'link.closed' });
+        }
+      })();
+    });
+
+    return () => {
+      life.finished = true;
+      clearTimeout(exitTimer);
+      stream?.destroy();
+      // Stopped mid-start: the container may not exist yet; remove it once it does.
+      void started.then(() => {
+        if (container !== undefined) void remove(container);
+      });
+    };
+  });
+}
