@@ -2,12 +2,8 @@
 // server is never the bottleneck. Run as a child process by bench/http.js; it listens on
 // 127.0.0.1, port 0 (or PORT), prints `PORT <n>` on stdout and exits when its stdin closes.
 //
-// POST (any path), JSON-RPC, legacy era:
-//   initialize           → result with protocolVersion 2025-06-18, sets Mcp-Session-Id
-//   notifications/…      → 202, no body
-//   tools/call echo      → result {content: [{type: 'text', text: <arguments.text>}]}
-//   ping                 → result {}
-//   anything else        → JSON-RPC error -32601
+// POST (any path), JSON-RPC, legacy era, answered as bench/lib/echo-answer.js says
+// (initialize also sets Mcp-Session-Id); notifications/… → 202, no body.
 // A request after initialize must carry a known Mcp-Session-Id (404 otherwise, 400 without one).
 // GET → 405, DELETE → 200 (ends the session).
 //
@@ -17,8 +13,8 @@
 
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { answer } from './lib/echo-answer.js';
 
-const PROTOCOL_VERSION = '2025-06-18';
 const defaultMode = process.env.ECHO_MODE === 'sse' ? 'sse' : 'json';
 const sessions = new Set();
 let eventId = 0;
@@ -28,35 +24,6 @@ function modeOf(url) {
   if (q === -1) return defaultMode;
   const mode = new URLSearchParams(url.slice(q + 1)).get('mode');
   return mode === 'sse' || mode === 'json' ? mode : defaultMode;
-}
-
-function answer(message) {
-  const { id, method, params } = message;
-  switch (method) {
-    case 'initialize':
-      return {
-        jsonrpc: '2.0',
-        id,
-        result: {
-          protocolVersion: PROTOCOL_VERSION,
-          capabilities: { tools: {} },
-          serverInfo: { name: 'bench-http-echo', version: '1.0.0' },
-        },
-      };
-    case 'tools/call':
-      if (params?.name === 'echo') {
-        return {
-          jsonrpc: '2.0',
-          id,
-          result: { content: [{ type: 'text', text: String(params.arguments?.text ?? '') }] },
-        };
-      }
-      return { jsonrpc: '2.0', id, error: { code: -32602, message: `Unknown tool ${params?.name}` } };
-    case 'ping':
-      return { jsonrpc: '2.0', id, result: {} };
-    default:
-      return { jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } };
-  }
 }
 
 function sendJson(res, status, body, headers = {}) {
@@ -103,7 +70,7 @@ function handlePost(req, res, text) {
     res.end();
     return;
   }
-  const reply = answer(message);
+  const reply = answer(message, 'bench-http-echo');
   if (modeOf(req.url) === 'sse') {
     eventId += 1;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });

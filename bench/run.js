@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { runDecode } from './decode.js';
 import { httpTables, httpTargets, runHttp } from './http.js';
+import { cpuFigure, measuredText, metText, settle } from './lib/report.js';
 import { round, sleep, thousands } from './lib.js';
 import { childPids, runLargeCheck, runStdio, SCENARIOS, VARIANT_NAMES } from './stdio.js';
 import { runWebSocket, wsTables, wsTargets } from './websocket.js';
@@ -136,14 +137,13 @@ if (decode !== undefined) {
     })),
   );
 }
-for (const t of targets) t.met = t.op === '>=' ? t.ratio >= t.bound : t.ratio <= t.bound;
+settle(targets);
 // Each with its own `met` (and `measured`, `why`).
 if (http !== undefined) targets.push(...httpTargets(http));
 if (websocket !== undefined) targets.push(...wsTargets(websocket));
 
 // --- tables ---
 
-const cpuFigure = (us) => (Number.isFinite(us) ? (us >= 100 ? us.toFixed(0) : us.toFixed(1)) : 'n/a');
 const lines = [];
 const out = (line = '') => lines.push(line);
 
@@ -229,10 +229,7 @@ out('### Targets');
 out();
 out('| Target | Measured | Met |');
 out('|---|---:|---|');
-for (const t of targets) {
-  const measured = t.measured ?? (Number.isFinite(t.ratio) ? `${t.ratio.toFixed(2)}×` : 'n/a');
-  out(`| ${t.name} | ${measured} | ${t.met ? 'met' : `NOT met${t.why ? ` (${t.why})` : ''}`} |`);
-}
+for (const t of targets) out(`| ${t.name} | ${measuredText(t)} | ${metText(t)} |`);
 out();
 out(
   `Child processes left after the run: ${leftover.length}${leftover.length ? ` (${leftover.join(', ')})` : ''}.`,

@@ -7,54 +7,21 @@
 // refused with 400); perMessageDeflate off; listen backlog 4096, so a burst of 2,000 connects
 // is not dropped at the accept queue. Pings are answered by `ws` (autoPong).
 //
-// Text frames, one JSON-RPC message each, answered at once on the same socket:
-//   initialize           → result with protocolVersion 2025-06-18, capabilities {tools: {}}
-//   notifications/…      → nothing
-//   tools/call echo      → result {content: [{type: 'text', text: <arguments.text>}]}
-//   ping                 → result {}
-//   anything else        → JSON-RPC error -32601
-//   not JSON             → error -32700 with id null
+// Text frames, one JSON-RPC message each, answered at once on the same socket as
+// bench/lib/echo-answer.js says (initialize, tools/call echo, ping); notifications get nothing,
+// a frame that is not JSON gets error -32700 with id null.
 //
 // stdin commands (one per line), each answered with one line on stdout:
 //   count                → `CONNECTIONS <open now> <opened in total> <pings received in total>`
 
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
+import { answer } from './lib/echo-answer.js';
 
-const PROTOCOL_VERSION = '2025-06-18';
 const SUBPROTOCOL = 'mcp';
 let open = 0;
 let total = 0;
 let pings = 0;
-
-function answer(message) {
-  const { id, method, params } = message;
-  switch (method) {
-    case 'initialize':
-      return {
-        jsonrpc: '2.0',
-        id,
-        result: {
-          protocolVersion: PROTOCOL_VERSION,
-          capabilities: { tools: {} },
-          serverInfo: { name: 'bench-ws-echo', version: '1.0.0' },
-        },
-      };
-    case 'tools/call':
-      if (params?.name === 'echo') {
-        return {
-          jsonrpc: '2.0',
-          id,
-          result: { content: [{ type: 'text', text: String(params.arguments?.text ?? '') }] },
-        };
-      }
-      return { jsonrpc: '2.0', id, error: { code: -32602, message: `Unknown tool ${params?.name}` } };
-    case 'ping':
-      return { jsonrpc: '2.0', id, result: {} };
-    default:
-      return { jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } };
-  }
-}
 
 const server = http.createServer((_req, res) => {
   res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
@@ -95,7 +62,7 @@ wss.on('connection', (socket) => {
       return;
     }
     if (message.id === undefined || message.id === null || message.method === undefined) return;
-    socket.send(JSON.stringify(answer(message)));
+    socket.send(JSON.stringify(answer(message, 'bench-ws-echo')));
   });
 });
 
