@@ -69,7 +69,7 @@ export function createBody(options: DockerLinkOptions, connection: string): Dock
     Image: options.image,
     Env: Object.entries(options.env).map(([name, value]) => `${name}=${value}`),
     OpenStdin: true,
-    StdinOnce: false,
+    StdinOnce: true,
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
