@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import { createDockerLink } from '../transports/docker/link.js';
 import { createHttpFamilyLink } from '../transports/http/family.js';
-import type { LinkLogic, LinkSink } from '../transports/link.js';
+import type { LinkLogic, LinkSink, ReleasingLinkLogic } from '../transports/link.js';
 import { createStdioLink } from '../transports/stdio.js';
 import { createWebSocketLink } from '../transports/websocket/link.js';
 import type { ResolvedConfig } from './options.js';
@@ -15,7 +15,7 @@ export function createLinkLogic(
   config: ResolvedConfig,
   sink: LinkSink,
   stderrStream: Writable | null,
-): LinkLogic {
+): LinkLogic | ReleasingLinkLogic {
   const { maxMessageBytes } = config.limits;
   if (config.http !== undefined) {
     const { mode, url, headers, redirect } = config.http;

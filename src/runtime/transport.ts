@@ -100,6 +100,8 @@ export class LifelineTransport {
   #failed = 0;
   #active = false;
   readonly #lifecycle: LifecycleTracker;
+  /** Resolves once every resource a link started is gone (a container's removal). */
+  #released: (() => Promise<void>) | undefined;
 
   constructor(config: TransportConfig) {
     this.#config = resolveConfig(config);
@@ -137,8 +139,10 @@ export class LifelineTransport {
       },
     });
 
+    const link = createLinkLogic(this.#config, this.#conduit.sink, this.#stderr);
+    if ('released' in link) this.#released = () => link.released();
     const machine = connectionMachine.provide({
-      actors: { link: createLinkLogic(this.#config, this.#conduit.sink, this.#stderr) },
+      actors: { link },
       actions: {
         linkUp: ({ event }) => {
           if (event.type === 'link.up') this.#conduit.onLinkUp(event.link);
@@ -261,7 +265,10 @@ export class LifelineTransport {
     }
   }
 
-  /** Closes gracefully within the close deadlines; resolves in `idle`. `onclose` fires once. */
+  /**
+   * Closes gracefully within the close deadlines; resolves in `idle`, once every resource a
+   * link started is gone. `onclose` fires once.
+   */
   close(): Promise<void> {
     const state = this.#lifecycle.status.state;
     const closed = this.#whenIdle();
@@ -270,7 +277,8 @@ export class LifelineTransport {
     } else {
       this.actor.send({ type: 'connection.close' });
     }
-    return closed;
+    const released = this.#released;
+    return released === undefined ? closed : closed.then(released);
   }
 
   /** Called by the SDK once the protocol version is negotiated; fixes the era. */

@@ -109,6 +109,13 @@ export interface LinkInput {
 export type LinkLogic = CallbackActorLogic<LinkCloseEvent, LinkInput, EventObject>;
 
 /**
+ * Link logic whose cleanup goes on after its actor has stopped (the Docker link removes its
+ * container asynchronously): `released()` resolves once everything its actors started is gone.
+ * `close()` waits for it, whatever state it closed from.
+ */
+export type ReleasingLinkLogic = LinkLogic & { released(): Promise<void> };
+
+/**
  * The body of a link actor: what `fromCallback` runs. Links that are composed (the automatic
  * Streamable HTTP / HTTP+SSE choice) export this as well as their logic.
  */

@@ -25,12 +25,23 @@ export interface EngineAddress {
 
 const clients = new Map<string, Engine>();
 
-/** The client for an engine address, shared by every link of the process. */
+/** Where an address points now: `host` (tcp), else `socketPath`, else `DOCKER_HOST`, else the default socket. */
+function target(address: EngineAddress): { socketPath: string } | { host: string; port: number } {
+  const host = address.host ?? (address.socketPath === undefined ? process.env.DOCKER_HOST : undefined);
+  if (host !== undefined && !host.startsWith('unix://')) {
+    const url = new URL(host.replace(/^tcp:/, 'http:'));
+    return { host: url.hostname, port: Number(url.port || 2375) };
+  }
+  return { socketPath: address.socketPath ?? host?.slice('unix://'.length) ?? '/var/run/docker.sock' };
+}
+
+/** The client for an engine, shared by every link of the process that reaches the same one. */
 export function engineFor(address: EngineAddress): Engine {
-  const key = JSON.stringify([address.socketPath, address.host]);
+  const where = target(address);
+  const key = 'socketPath' in where ? where.socketPath : `${where.host}:${where.port}`;
   let engine = clients.get(key);
   if (engine === undefined) {
-    engine = new Engine(address);
+    engine = new Engine(where, key);
     clients.set(key, engine);
   }
   return engine;
@@ -64,17 +75,9 @@ export class Engine {
   readonly #where: string;
   #swept: Promise<void> | undefined;
 
-  constructor(address: EngineAddress) {
-    const host = address.host ?? (address.socketPath === undefined ? process.env.DOCKER_HOST : undefined);
-    if (host !== undefined && !host.startsWith('unix://')) {
-      const url = new URL(host.replace(/^tcp:/, 'http:'));
-      this.docker = new Dockerode({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
-      this.#where = `${url.hostname}:${url.port || 2375}`;
-    } else {
-      const socketPath = address.socketPath ?? host?.slice('unix://'.length) ?? '/var/run/docker.sock';
-      this.docker = new Dockerode({ socketPath });
-      this.#where = socketPath;
-    }
+  constructor(where: ReturnType<typeof target>, name: string) {
+    this.docker = new Dockerode('socketPath' in where ? where : { ...where, protocol: 'http' });
+    this.#where = name;
   }
 
   /** Where the engine is, for messages. */

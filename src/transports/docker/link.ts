@@ -13,7 +13,7 @@ import { fromCallback } from 'xstate';
 import { ErrorCode, LinkError } from '../../errors.js';
 import { LinkLife } from '../life.js';
 import { createLineSplitter } from '../lines.js';
-import type { LinkCloseEvent, LinkLogic, LinkSink } from '../link.js';
+import type { LinkCloseEvent, LinkSink, ReleasingLinkLogic } from '../link.js';
 import { createStdinWriter, createStdoutDecoder } from '../pipe.js';
 import { createDemuxer } from './demux.js';
 import { CONNECTION_LABEL, type EngineAddress, engineFor, OWNER_LABEL, ownerId } from './engine.js';
@@ -82,7 +82,7 @@ export function createBody(options: DockerLinkOptions, connection: string): Dock
 }
 
 /** Creates the link actor logic for a server in a container. Each start of the actor is one container. */
-export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): LinkLogic {
+export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): ReleasingLinkLogic {
   const engine = engineFor(options.engine);
   /** Removals under way, of this connection's containers: a close waits for them. */
   const removals = new Set<Promise<void>>();
@@ -103,7 +103,7 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Li
   };
   let links = 0;
 
-  return fromCallback<LinkCloseEvent, { attempt: number }>(({ sendBack, receive }) => {
+  const logic = fromCallback<LinkCloseEvent, { attempt: number }>(({ sendBack, receive }) => {
     const life = new LinkLife(sendBack);
     const report = (diagnostic: Parameters<LinkSink['diagnostic']>[0]): void => sink.diagnostic(diagnostic);
     let container: Dockerode.Container | undefined;
@@ -223,5 +223,11 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Li
         if (container !== undefined) void remove(container);
       });
     };
+  });
+  return Object.assign(logic, {
+    /** Every container this connection created is removed (or its removal failed and was reported). */
+    released: async (): Promise<void> => {
+      while (removals.size > 0) await Promise.all(removals);
+    },
   });
 }
