@@ -1,6 +1,6 @@
-// What a test opens, closed after it: clients, transports, proxies, scripted servers. Things are
-// closed newest first (a client before its transport, a transport before the server it talks to),
-// then every peer process is stopped. With `rejections: true` an unhandled rejection during a test
+// What a test opens, closed after it: clients, transports, proxies, scripted servers, all at once
+// (a transport's close() takes effect at once, so the server closing beside it cannot make it
+// reconnect), then every peer process is stopped. With `rejections: true` an unhandled rejection during a test
 // fails it: bad input must never escape as one.
 
 import { afterEach, beforeEach, expect } from 'vitest';
@@ -24,7 +24,7 @@ export function closeAfterEach(options: { rejections?: boolean } = {}): <T exten
     });
   }
   afterEach(async () => {
-    for (const thing of kept.splice(0).reverse()) await Promise.resolve(thing.close()).catch(() => undefined);
+    await Promise.allSettled(kept.splice(0).map((thing) => thing.close()));
     await stopAll();
     if (options.rejections === true) {
       process.off('unhandledRejection', onUnhandled);

@@ -86,20 +86,24 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
   const engine = engineFor(options.engine);
   /** Removals under way, of this connection's containers: a close waits for them. */
   const removals = new Set<Promise<void>>();
+  /** Containers whose removal met an unreachable engine: removed again once it answers. */
+  const unremoved = new Set<Dockerode.Container>();
   const remove = (container: Dockerode.Container): Promise<void> => {
+    unremoved.delete(container);
     const removal = container
       .remove({ force: true })
       .catch((error: unknown) => {
         if ((error as { statusCode?: number }).statusCode === 404) return;
-        sink.diagnostic({
-          source: 'docker',
-          level: 'warn',
-          message: `Cannot remove container ${container.id.slice(0, 12)}: ${(error as Error).message}`,
-        });
+        const failure = engine.error(error, `Removing container ${container.id.slice(0, 12)}`);
+        if (failure.code === ErrorCode.DockerEngine && failure.retryable) unremoved.add(container);
+        sink.diagnostic({ source: 'docker', level: 'warn', message: failure.message, error: failure });
       })
       .finally(() => removals.delete(removal));
     removals.add(removal);
     return removal;
+  };
+  const removeLeftovers = (): void => {
+    for (const container of [...unremoved]) void remove(container);
   };
   let links = 0;
 
@@ -158,6 +162,8 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
     const start = async (): Promise<void> => {
       await engine.sweep(report);
       await engine.ensureImage(options.image, options.pull, report);
+      // The engine answers again: what it could not remove before goes now.
+      removeLeftovers();
       if (!life.live) return;
       const created = await engine.docker.createContainer(createBody(options, connection));
       container = created;
@@ -227,6 +233,7 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
   return Object.assign(logic, {
     /** Every container this connection created is removed (or its removal failed and was reported). */
     released: async (): Promise<void> => {
+      removeLeftovers();
       while (removals.size > 0) await Promise.all(removals);
     },
   });
