@@ -1,7 +1,9 @@
 /**
  * The Docker transport's configuration (`image`, `args`, `env`, `volumes`, `ports`, `network`,
- * `docker`) and its checks, and the lifting of a `docker run -i --rm …` stdio entry into it.
+ * `docker`) and its checks. Lifting `docker run -i …` entries into it: docker-run.ts.
  */
+
+import type { DockerLinkOptions } from '../transports/docker/link.js';
 
 /** How to reach the engine, and what to add to the container. */
 export interface DockerEngineFields {
@@ -43,23 +45,8 @@ export interface DockerConfigFields {
   docker?: DockerEngineFields;
 }
 
-/** The resolved Docker part of a configuration. */
-export interface ResolvedDocker {
-  image: string;
-  args: readonly string[] | undefined;
-  env: Readonly<Record<string, string>>;
-  volumes: readonly string[];
-  ports: readonly { host: string; container: string }[];
-  network: string | undefined;
-  stderr: 'diagnostics' | 'ignore';
-  engine: { socketPath?: string; host?: string };
-  cpus: number | undefined;
-  memoryBytes: number | undefined;
-  init: boolean;
-  noNewPrivileges: boolean;
-  pull: 'missing' | 'never';
-  create: Readonly<Record<string, unknown>>;
-}
+/** The resolved Docker part of a configuration: the Docker link's options but the runtime's own. */
+export type ResolvedDocker = Omit<DockerLinkOptions, 'maxMessageBytes' | 'name'>;
 
 const VOLUME = /^[^:]+:\/[^:]*(:(ro|rw))?$/;
 const PORT = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(\/tcp)?$/;
