@@ -10,7 +10,10 @@
 //     it('...', async () => { ... suite.engine.docker ... suite.image ... });
 //   });
 
+import type Dockerode from 'dockerode';
 import { describe, type SuiteAPI } from 'vitest';
+import type { DockerConfig } from '../../src/index.js';
+import { OWNER_LABEL } from '../../src/transports/docker/engine.js';
 import {
   type DockerEngine,
   dockerRequired,
@@ -67,4 +70,25 @@ export function dockerSuite(options: EngineOptions = {}): Promise<DockerSuite> {
     suites.set(key, suite);
   }
   return suite;
+}
+
+/**
+ * A Docker transport configuration for the test image on the suite's engine: no network, the image
+ * never pulled, fast reconnects, no heartbeat; `extra` overrides (its `docker` merged).
+ */
+export function dockerConfig(suite: DockerSuite, extra: Partial<DockerConfig> = {}): DockerConfig {
+  return {
+    type: 'docker',
+    image: suite.image,
+    network: 'none',
+    reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
+    heartbeat: { intervalMs: 0 },
+    ...extra,
+    docker: { socketPath: suite.engine.socketPath, pull: 'never', ...extra.docker },
+  } as DockerConfig;
+}
+
+/** The containers of mcp-lifeline on the suite's engine (any state). */
+export function ourContainers(suite: DockerSuite): Promise<Dockerode.ContainerInfo[]> {
+  return suite.engine.docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
 }

@@ -10,7 +10,14 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { expect, it } from 'vitest';
 import { createTransport, type DockerConfig, type LifelineTransport } from '../../src/index.js';
 import { OWNER_LABEL, ownerId } from '../../src/transports/docker/engine.js';
-import { DOCKER_SETUP_TIMEOUT_MS, type DockerSuite, describeDocker, dockerSuite } from '../docker/index.js';
+import {
+  DOCKER_SETUP_TIMEOUT_MS,
+  type DockerSuite,
+  describeDocker,
+  dockerConfig,
+  dockerSuite,
+  ourContainers,
+} from '../docker/index.js';
 import { closeAfterEach } from '../helpers/cleanup.js';
 import { killQuietly, waitFor } from '../helpers/processes.js';
 import { record, recordingLogger } from '../helpers/raw-client.js';
@@ -25,23 +32,10 @@ function textOf(result: unknown): string {
 }
 
 function transportFor(suite: DockerSuite, extra: Partial<DockerConfig> = {}): LifelineTransport {
-  return keep(
-    createTransport({
-      type: 'docker',
-      image: suite.image,
-      network: 'none',
-      reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
-      heartbeat: { intervalMs: 0 },
-      ...extra,
-      docker: { socketPath: suite.engine.socketPath, pull: 'never', ...extra.docker },
-    } as DockerConfig),
-  );
+  return keep(createTransport(dockerConfig(suite, extra)));
 }
 
-/** Our containers on the engine (any state). */
-function ours(suite: DockerSuite): Promise<{ Id: string; State: string; Labels: Record<string, string> }[]> {
-  return suite.engine.docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
-}
+const ours = ourContainers;
 
 /** A child process that opens a Docker transport, prints `open`, and stays alive until killed. */
 function spawnOwner(suite: DockerSuite): {

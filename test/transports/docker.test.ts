@@ -8,8 +8,14 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTransport, type DockerConfig, ErrorCode, type LifelineTransport } from '../../src/index.js';
 import { liftDockerRun } from '../../src/runtime/docker-run.js';
-import { OWNER_LABEL } from '../../src/transports/docker/engine.js';
-import { DOCKER_SETUP_TIMEOUT_MS, type DockerSuite, describeDocker, dockerSuite } from '../docker/index.js';
+import {
+  DOCKER_SETUP_TIMEOUT_MS,
+  type DockerSuite,
+  describeDocker,
+  dockerConfig,
+  dockerSuite,
+  ourContainers,
+} from '../docker/index.js';
 import { closeAfterEach } from '../helpers/cleanup.js';
 import { waitFor } from '../helpers/processes.js';
 import { recordingLogger } from '../helpers/raw-client.js';
@@ -35,17 +41,7 @@ describeDocker('the Docker transport on a real engine', () => {
   }, DOCKER_SETUP_TIMEOUT_MS);
 
   function transportFor(extra: Partial<DockerConfig> = {}): LifelineTransport {
-    return keep(
-      createTransport({
-        type: 'docker',
-        image: suite.image,
-        network: 'none',
-        reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
-        heartbeat: { intervalMs: 0 },
-        ...extra,
-        docker: { socketPath: suite.engine.socketPath, pull: 'never', ...extra.docker },
-      } as DockerConfig),
-    );
+    return keep(createTransport(dockerConfig(suite, extra)));
   }
 
   async function connect(kind: 'v1' | 'v2', extra: Partial<DockerConfig> = {}) {
@@ -57,10 +53,7 @@ describeDocker('the Docker transport on a real engine', () => {
     return { client, transport };
   }
 
-  /** Our containers on the engine (any state). */
-  async function ours(): Promise<{ Id: string; State: string }[]> {
-    return suite.engine.docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
-  }
+  const ours = () => ourContainers(suite);
 
   for (const kind of ['v1', 'v2'] as const) {
     it(`${kind} Client: listTools, callTool, 1,000 calls with 64 in flight; close removes the container`, async () => {
