@@ -132,11 +132,27 @@ export class Conduit {
    * rejects it; otherwise (a flushed queue, a re-issue) a refused request gets an error response.
    */
   #write(link: LinkHandle, message: JsonRpcMessage, awaited: boolean): Promise<void> {
-    this.#host.outbound.written(message);
-    return link.send(message, this.#host.outbound.optionsFor(message)).catch((error: unknown) => {
-      const refusal = this.#host.outbound.writeFailed(message, toError(error), awaited);
-      if (refusal !== undefined) throw refusal;
-    });
+    const outbound = this.#host.outbound;
+    outbound.written(message);
+    return link.send(message, outbound.optionsFor(message)).then(
+      () => {
+        outbound.writeDone(message);
+        this.#afterLateWrite(link);
+      },
+      (error: unknown) => {
+        const refusal = outbound.writeFailed(message, toError(error), awaited);
+        this.#afterLateWrite(link);
+        if (refusal !== undefined) throw refusal;
+      },
+    );
+  }
+
+  /**
+   * A write to a link that died meanwhile settled, and may have put its request back in the
+   * queue: if a new link already carries the traffic, the request goes out on it now.
+   */
+  #afterLateWrite(link: LinkHandle): void {
+    if (link !== this.#link && this.#host.outbound.queued > 0) this.#flush();
   }
 
   #receive(inbound: JsonRpcMessage): void {

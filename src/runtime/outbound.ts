@@ -26,7 +26,7 @@ import type { LinkSendOptions } from '../transports/link.js';
 import { connectionLostResponse, expiredResponse, tooLargeResponse } from './failures.js';
 import type { Clock, QueuePolicy } from './options.js';
 import { OutboundQueue } from './queue.js';
-import { LISTEN_METHOD, type RequestEntry, RequestTable } from './requests.js';
+import { LISTEN_METHOD, type LostLink, type RequestEntry, RequestTable } from './requests.js';
 import { INTERNAL_ID_PREFIX } from './session.js';
 
 /** What the outbound side needs from its transport. */
@@ -199,24 +199,51 @@ export class Outbound {
   /**
    * The link died: every request written to it is re-issued (subscriptions and, where
    * allowed, the rest: queued for the next link) or answered with the connection-lost error.
-   * Queued messages wait for the next link.
+   * A request whose write has not settled yet is decided when it settles: refused undelivered,
+   * it simply waits for the next link. Queued messages wait for the next link.
    */
   linkLost(cause: LifelineError, perRequestStreams: boolean): void {
     const again: JsonRpcRequest[] = [];
     for (const entry of this.#requests.written()) {
-      if (entry.request.method === LISTEN_METHOD) {
-        entry.written = false;
-        again.push(entry.request);
-      } else if (perRequestStreams && entry.reissues < MAX_REISSUES && this.#host.mayReissue(entry.request)) {
-        again.push(this.#reissue(entry));
-      } else {
-        this.#settleWith(entry, connectionLostResponse(entry.request.id, cause));
+      entry.written = false;
+      if (entry.writing) {
+        entry.lost = { cause, perRequestStreams };
+        continue;
       }
+      const message = this.#afterLoss(entry, { cause, perRequestStreams });
+      if (message !== undefined) again.push(message);
     }
     const now = this.#host.now();
     for (let i = again.length - 1; i >= 0; i -= 1)
       this.#queue.unshift({ message: again[i] as JsonRpcRequest, bytes: 0, queuedAt: now });
     if (again.length > 0) this.#scheduleExpiry();
+  }
+
+  /** A write succeeded. If its link died meanwhile, the request's fate is decided now. */
+  writeDone(message: JsonRpcMessage): void {
+    if (!('id' in message && 'method' in message)) return;
+    const entry = this.#requests.writeSettled(message.id);
+    if (entry?.lost === undefined) return;
+    const lost = entry.lost;
+    entry.lost = undefined;
+    this.#decideLost(entry, lost);
+  }
+
+  /** Decides now the fate of a request whose link died while its write was unsettled. */
+  #decideLost(entry: RequestEntry, lost: LostLink): void {
+    const again = this.#afterLoss(entry, lost);
+    if (again === undefined) return;
+    this.#queue.unshift({ message: again, bytes: 0, queuedAt: this.#host.now() });
+    this.#scheduleExpiry();
+  }
+
+  /** The fate of a request its dead link will not answer: the request to send again, if any. */
+  #afterLoss(entry: RequestEntry, lost: LostLink): JsonRpcRequest | undefined {
+    if (entry.request.method === LISTEN_METHOD) return entry.request;
+    if (lost.perRequestStreams && entry.reissues < MAX_REISSUES && this.#host.mayReissue(entry.request))
+      return this.#reissue(entry);
+    this.#settleWith(entry, connectionLostResponse(entry.request.id, lost.cause));
+    return undefined;
   }
 
   /**
@@ -229,9 +256,17 @@ export class Outbound {
    */
   writeFailed(message: JsonRpcMessage, error: Error, awaited: boolean): Error | undefined {
     const request = 'id' in message && 'method' in message ? message : undefined;
+    const entry = request === undefined ? undefined : this.#requests.writeSettled(request.id);
+    const lost = entry?.lost;
+    if (entry !== undefined) entry.lost = undefined;
     if (error instanceof LinkError && error.undelivered) {
       this.#written -= 1;
       this.requeue(message, error);
+      return undefined;
+    }
+    if (entry !== undefined && lost !== undefined) {
+      // Its link is gone: the link's end decides, as for the requests whose writes had settled.
+      this.#decideLost(entry, lost);
       return undefined;
     }
     if (error instanceof LinkError && error.code === ErrorCode.Write && request !== undefined)

@@ -9,6 +9,7 @@
  */
 
 import type { JsonRpcRequest, RequestId } from '../codec/jsonrpc.js';
+import type { LifelineError } from '../errors.js';
 import type { LinkSendOptions } from '../transports/link.js';
 
 /** The modern-era method whose requests stay open as subscriptions and survive a new link. */
@@ -21,6 +22,10 @@ export interface RequestEntry {
   options: LinkSendOptions | undefined;
   /** Written to the current link (not just queued). */
   written: boolean;
+  /** Its latest write has not settled yet: whether it reached the server is not known. */
+  writing: boolean;
+  /** The link it was written to died while the write was unsettled: decided when the write settles. */
+  lost: LostLink | undefined;
   /** The id it travels under now: the client's, or a new one after a re-issue. */
   wireId: RequestId;
   /** How many times it was re-issued under a new id. */
@@ -29,6 +34,12 @@ export interface RequestEntry {
   resends: number;
   /** Removes the abort listener, if one was added. */
   release: (() => void) | undefined;
+}
+
+/** How a link died, kept for a request whose write had not settled yet. */
+export interface LostLink {
+  cause: LifelineError;
+  perRequestStreams: boolean;
 }
 
 export class RequestTable {
@@ -59,6 +70,8 @@ export class RequestTable {
       request,
       options,
       written: false,
+      writing: false,
+      lost: undefined,
       wireId: request.id,
       reissues: 0,
       resends: 0,
@@ -69,7 +82,10 @@ export class RequestTable {
   /** The request went out on the current link (`wireId` as written). */
   markWritten(wireId: RequestId): RequestEntry | undefined {
     const entry = this.#entries.get(this.clientId(wireId));
-    if (entry !== undefined) entry.written = true;
+    if (entry !== undefined) {
+      entry.written = true;
+      entry.writing = true;
+    }
     return entry;
   }
 
@@ -83,6 +99,17 @@ export class RequestTable {
     entry.written = false;
     this.#wire.set(wireId, entry.request.id);
     return { ...entry.request, id: wireId };
+  }
+
+  /**
+   * The write of `wireId` settled: returns its entry (no longer writing), or undefined when
+   * the request was answered or re-issued under another id meanwhile.
+   */
+  writeSettled(wireId: RequestId): RequestEntry | undefined {
+    const entry = this.#entries.get(this.clientId(wireId));
+    if (entry === undefined || entry.wireId !== wireId) return undefined;
+    entry.writing = false;
+    return entry;
   }
 
   /** Removes a request (answered, failed or cancelled); returns it, or undefined if unknown. */
