@@ -71,6 +71,8 @@ export interface CommonConfig {
   clock?: Clock;
   /** A seed for the backoff jitter, to make delays reproducible. Default: random. */
   seed?: number;
+  /** The name logs and errors use for this connection. Default: the command, or the URL's host (a supervisor passes the server's name). */
+  name?: string;
 }
 
 /** A server started as a child process speaking NDJSON over stdin/stdout. */
@@ -249,16 +251,17 @@ export function resolveConfig(config: TransportConfig): ResolvedConfig {
   if (type !== 'stdio') {
     throw new ConfigError([
       named === undefined
-        ? 'type: cannot infer the transport; give `command` (stdio) or `url` (http, ws)'
+        ? 'type: cannot infer the transport; give `command` (stdio), `url` (http, ws) or `image` (docker)'
         : `type: ${describe(named)} is not a transport this version supports (stdio, http, sse, ws, docker)`,
     ]);
   }
   return resolveStdioConfig(config as StdioConfig, problems);
 }
 
-/** `command` means stdio; a `ws:`/`wss:` URL means WebSocket; any other URL, the HTTP family. */
+/** `command` means stdio; `image`, Docker; a `ws:`/`wss:` URL means WebSocket; any other URL, the HTTP family. */
 function inferType(config: object): string | undefined {
   if ('command' in config) return 'stdio';
+  if ('image' in config) return 'docker';
   if (!('url' in config)) return undefined;
   return isWebSocketUrl(config.url) ? 'ws' : 'http';
 }
@@ -277,7 +280,7 @@ function resolveDockerConfig(config: DockerConfig, problems: Problems): Resolved
     http: undefined,
     ws: undefined,
     docker,
-    name: docker.image,
+    name: config.name ?? docker.image,
     ...common,
     secrets: secretValues(docker.env),
   };
@@ -293,7 +296,7 @@ function resolveWsConfig(config: WsConfig, problems: Problems): ResolvedConfig {
     http: undefined,
     ws,
     docker: undefined,
-    name: ws.url.host,
+    name: config.name ?? ws.url.host,
     ...common,
     secrets: httpSecrets(ws),
   };
@@ -309,7 +312,7 @@ function resolveHttpConfig(config: HttpConfig, problems: Problems): ResolvedConf
     http,
     ws: undefined,
     docker: undefined,
-    name: http.url.host,
+    name: config.name ?? http.url.host,
     ...common,
     secrets: httpSecrets(http),
   };
@@ -353,10 +356,21 @@ function resolveStdioConfig(config: StdioConfig, problems: Problems): ResolvedCo
     http: undefined,
     ws: undefined,
     docker: undefined,
-    name: config.command,
+    name: config.name ?? config.command,
     ...common,
     secrets: secretValues(env),
   };
+}
+
+/**
+ * The problems of the options every transport type shares (`reconnect`, `timeouts`,
+ * `heartbeat`, `queue`, `limits`, `logger`), one line each, as {@link resolveConfig} reports
+ * them. For checking a policy block on its own (src/config's `lifeline` block).
+ */
+export function commonProblems(config: CommonConfig): string[] {
+  const problems: Problems = [];
+  resolveCommon(config, problems);
+  return problems;
 }
 
 /** The options every transport type shares. */
@@ -372,6 +386,8 @@ function resolveCommon(
   if (checkObject(problems, 'limits', config.limits)) {
     checkNumber(problems, 'limits.maxMessageBytes', config.limits?.maxMessageBytes, 1);
   }
+  if (config.name !== undefined && (typeof config.name !== 'string' || config.name.length === 0))
+    problems.push(`name: expected a non-empty string, got ${describe(config.name)}`);
   if (config.logger !== undefined) {
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
       if (typeof config.logger?.[level] !== 'function') problems.push(`logger.${level}: expected a function`);
