@@ -6,6 +6,19 @@
 
 export type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse, RequestId } from './codec/jsonrpc.js';
 export {
+  ConfigFileError,
+  configCandidates,
+  findConfigFile,
+  type LoadedConfig,
+  type LoadOptions,
+  type LocateOptions,
+  loadConfigFile,
+  parseConfig,
+  type ServerEntry,
+  type ServerPolicy,
+  type ServerType,
+} from './config/index.js';
+export {
   CONNECTION_LOST_RPC_CODE,
   CodecError,
   ConfigError,
@@ -38,6 +51,20 @@ export {
   type ReconnectPolicy,
   type TimeoutPolicy,
 } from './machines/policy.js';
+export {
+  createSupervisor,
+  type ServerStatus,
+  type ServerSummary,
+  Supervisor,
+  type SupervisorCloseReport,
+  type SupervisorConfig,
+  type SupervisorContext,
+  type SupervisorDefaults,
+  type SupervisorEvent,
+  type SupervisorMachine,
+  serverSystemId,
+  supervisorMachine,
+} from './machines/supervisor/index.js';
 export type { Logger } from './runtime/logger.js';
 export type {
   Clock,
@@ -51,6 +78,7 @@ export type {
   WsConfig,
 } from './runtime/options.js';
 export {
+  type ActorHost,
   createTransport,
   type LifecycleStatus,
   LifelineTransport,

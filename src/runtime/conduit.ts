@@ -176,6 +176,10 @@ export class Conduit {
       if (method === 'initialize') {
         const era = this.#host.session.noteResponse(message);
         if (era !== undefined) {
+          // The link learns the version now, not at the next reconnect (a client driving the
+          // transport with raw JSON-RPC never calls setProtocolVersion).
+          const version = this.#host.session.protocolVersion;
+          if (version !== undefined) this.#link?.setProtocolVersion?.(version);
           this.#host.send({
             type: 'session.update',
             era,

@@ -56,6 +56,7 @@ export class Outbound {
   #expiryTimer: unknown;
   #reissued = 0;
   #written = 0;
+  #roundTripMs: number | undefined;
 
   constructor(host: OutboundHost, queue: QueuePolicy, requestMs: number | undefined) {
     this.#host = host;
@@ -114,7 +115,7 @@ export class Outbound {
   /** The message went out on the current link. */
   written(message: JsonRpcMessage): void {
     this.#written += 1;
-    if ('id' in message && 'method' in message) this.#requests.markWritten(message.id);
+    if ('id' in message && 'method' in message) this.#requests.markWritten(message.id, this.#host.now());
   }
 
   /**
@@ -132,9 +133,17 @@ export class Outbound {
     this.#scheduleExpiry();
   }
 
+  /** The time from the latest answered request's write to its answer, in ms. */
+  get roundTripMs(): number | undefined {
+    return this.#roundTripMs;
+  }
+
   /** Removes a request that got its answer; returns its method, or undefined if it is unknown. */
   settle(id: RequestId): string | undefined {
-    return this.#requests.settle(id)?.request.method;
+    const entry = this.#requests.settle(id);
+    if (entry === undefined) return undefined;
+    if (entry.written) this.#roundTripMs = this.#host.now() - entry.sentAt;
+    return entry.request.method;
   }
 
   /** Hands every queued message, oldest first, to `write` (the link is back). */

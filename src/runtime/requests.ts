@@ -22,6 +22,8 @@ export interface RequestEntry {
   options: LinkSendOptions | undefined;
   /** Written to the current link (not just queued). */
   written: boolean;
+  /** When it was last written (the transport's clock), for the round-trip time. */
+  sentAt: number;
   /** Its latest write has not settled yet: whether it reached the server is not known. */
   writing: boolean;
   /** The link it was written to died while the write was unsettled: decided when the write settles. */
@@ -70,6 +72,7 @@ export class RequestTable {
       request,
       options,
       written: false,
+      sentAt: 0,
       writing: false,
       lost: undefined,
       wireId: request.id,
@@ -80,11 +83,12 @@ export class RequestTable {
   }
 
   /** The request went out on the current link (`wireId` as written). */
-  markWritten(wireId: RequestId): RequestEntry | undefined {
+  markWritten(wireId: RequestId, now: number): RequestEntry | undefined {
     const entry = this.#entries.get(this.clientId(wireId));
     if (entry !== undefined) {
       entry.written = true;
       entry.writing = true;
+      entry.sentAt = now;
     }
     return entry;
   }

@@ -20,7 +20,12 @@ import {
   StateError,
   toError,
 } from '../errors.js';
-import { type ConnectionMachine, type ConnectionState, connectionMachine } from '../machines/connection.js';
+import {
+  type ConnectionInput,
+  type ConnectionMachine,
+  type ConnectionState,
+  connectionMachine,
+} from '../machines/connection.js';
 import { Conduit } from './conduit.js';
 import { Delivery } from './delivery.js';
 import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle.js';
@@ -51,6 +56,15 @@ export interface TransportStats {
   reissued: number;
   /** Links started. */
   links: number;
+}
+
+/**
+ * Where a transport's connection actor lives when it is not a root actor of its own: a
+ * supervisor spawns it as a child of its system (one inspector, one clock for all).
+ */
+export interface ActorHost {
+  /** Spawns `machine` (the transport's provided connection machine) and returns the running child. */
+  spawn(machine: ConnectionMachine, input: ConnectionInput): Actor<ConnectionMachine>;
 }
 
 const realClock: Clock = {
@@ -103,7 +117,7 @@ export class LifelineTransport {
   /** Resolves once every resource a link started is gone (a container's removal). */
   #released: (() => Promise<void>) | undefined;
 
-  constructor(config: TransportConfig) {
+  constructor(config: TransportConfig, host?: ActorHost) {
     this.#config = resolveConfig(config);
     this.#log = createRedactingLogger(config.logger, this.#config.secrets, this.#config.name);
     this.#delivery = new Delivery(this, this.#log);
@@ -153,15 +167,18 @@ export class LifelineTransport {
         probeLink: () => this.#conduit.probe(),
       },
     });
-    const options: Parameters<typeof createActor<typeof machine>>[1] = {
-      input:
-        config.seed === undefined
-          ? { policy: this.#config.policy }
-          : { policy: this.#config.policy, seed: config.seed },
-    };
-    if (config.clock !== undefined) options.clock = config.clock as NonNullable<typeof options.clock>;
-    if (config.inspect !== undefined) options.inspect = config.inspect;
-    this.actor = createActor(machine, options);
+    const input: ConnectionInput =
+      config.seed === undefined
+        ? { policy: this.#config.policy }
+        : { policy: this.#config.policy, seed: config.seed };
+    if (host !== undefined) {
+      this.actor = host.spawn(machine, input);
+    } else {
+      const options: Parameters<typeof createActor<typeof machine>>[1] = { input };
+      if (config.clock !== undefined) options.clock = config.clock as NonNullable<typeof options.clock>;
+      if (config.inspect !== undefined) options.inspect = config.inspect;
+      this.actor = createActor(machine, options);
+    }
     this.#lifecycle = new LifecycleTracker(this.actor.getSnapshot(), this.#now(), (error) =>
       this.#delivery.error(toError(error)),
     );
@@ -186,6 +203,16 @@ export class LifelineTransport {
     return this.#config.http !== undefined && this.#config.http.mode !== 'sse';
   }
 
+  /** Which link this transport runs: `stdio`, `http` (Streamable HTTP or HTTP+SSE), `ws` or `docker`. */
+  get linkType(): ResolvedConfig['type'] {
+    return this.#config.type;
+  }
+
+  /** The name its logs use: the configured `name`, else the command or the URL's host. */
+  get name(): string {
+    return this.#config.name;
+  }
+
   /** The top-level state now. */
   get state(): ConnectionState {
     return this.#lifecycle.status.state;
@@ -194,6 +221,14 @@ export class LifelineTransport {
   /** The latest lifecycle status. */
   get status(): LifecycleStatus {
     return this.#lifecycle.status;
+  }
+
+  /**
+   * The round-trip time of the latest answered request (its write to its answer), in ms;
+   * undefined before the first answer. It includes the server's work on that request.
+   */
+  get roundTripMs(): number | undefined {
+    return this.#outbound.roundTripMs;
   }
 
   /** Message counters. */
