@@ -1,11 +1,13 @@
 // `npm run bench`: builds, then runs the stdio round-trip benchmark, the >10 MiB check, the
 // decode benchmark, the Streamable HTTP benchmark (round trips, then the growth check over
-// 100,000 calls) and the WebSocket benchmark (round trips, growth, memory per idle connection);
-// prints markdown tables and the targets; writes .bench-out/results.json.
+// 100,000 calls), the WebSocket benchmark (round trips, growth, memory per idle connection) and
+// the Docker benchmark (start to open, round trips, against the same server over stdio; skipped
+// with a notice where no engine can run); prints markdown tables and the targets; writes
+// .bench-out/results.json.
 // A benchmark, not a test: it asserts nothing and exits 0 whether targets are met or not.
 //
 // Sections can be picked by name: `node --expose-gc bench/run.js websocket` (or any of
-// stdio, decode, http, websocket; several at once). Without a name, all of them run.
+// stdio, decode, http, websocket, docker, herd; several at once). Without a name, all of them run.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,13 +15,15 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { runDecode } from './decode.js';
+import { dockerTables, dockerTargets, runDocker } from './docker.js';
+import { herdTables, herdTargets, runHerd } from './herd.js';
 import { httpTables, httpTargets, runHttp } from './http.js';
 import { cpuFigure, measuredText, metText, settle } from './lib/report.js';
 import { round, sleep, thousands } from './lib.js';
 import { childPids, runLargeCheck, runStdio, SCENARIOS, VARIANT_NAMES } from './stdio.js';
 import { runWebSocket, wsTables, wsTargets } from './websocket.js';
 
-const SECTIONS = ['stdio', 'decode', 'http', 'websocket'];
+const SECTIONS = ['stdio', 'decode', 'http', 'websocket', 'docker', 'herd'];
 const picked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = picked.filter((name) => !SECTIONS.includes(name));
 if (unknown.length > 0) {
@@ -73,6 +77,8 @@ let large;
 let decode;
 let http;
 let websocket;
+let docker;
+let herd;
 if (runs('stdio')) {
   log('stdio round trips (ours, sdk, raw interleaved) ...');
   stdio = await runStdio({ log });
@@ -92,6 +98,16 @@ if (runs('websocket')) {
     'WebSocket round trips (ours, sdk, raw interleaved), growth over 100,000 calls, then memory of 1,000 idle connections ...',
   );
   websocket = await runWebSocket({ log });
+}
+if (runs('docker')) {
+  log('Docker: start to open, then round trips (ours, SDK over docker run -i, raw, ours over stdio) ...');
+  docker = await runDocker({ log });
+}
+if (runs('herd')) {
+  log(
+    'Reconnect spread: 100 supervised WebSocket connections, their shared backend killed and restarted ...',
+  );
+  herd = await runHerd({ log });
 }
 
 machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
@@ -141,6 +157,8 @@ settle(targets);
 // Each with its own `met` (and `measured`, `why`).
 if (http !== undefined) targets.push(...httpTargets(http));
 if (websocket !== undefined) targets.push(...wsTargets(websocket));
+if (docker !== undefined) targets.push(...dockerTargets(docker));
+if (herd !== undefined) targets.push(...herdTargets(herd));
 
 // --- tables ---
 
@@ -225,6 +243,14 @@ if (websocket !== undefined) {
   for (const line of wsTables(websocket)) out(line);
   out();
 }
+if (docker !== undefined) {
+  for (const line of dockerTables(docker)) out(line);
+  out();
+}
+if (herd !== undefined) {
+  for (const line of herdTables(herd)) out(line);
+  out();
+}
 out('### Targets');
 out();
 out('| Target | Measured | Met |');
@@ -263,6 +289,8 @@ const results = {
   decode,
   http,
   websocket,
+  docker,
+  herd,
   targets,
   childProcessesLeft: leftover,
 };

@@ -84,3 +84,25 @@ export function globalUsage(commands: readonly Command[]): string {
     '',
   ].join('\n');
 }
+
+const cleanups = new Set<() => Promise<unknown>>();
+
+/**
+ * Registers cleanup that must run even when the process stops early (its stdout closed:
+ * `lifeline watch | head`, a desktop host gone): closing connections, so no server process or
+ * container outlives the command. Returns the function that unregisters it.
+ */
+export function onEarlyExit(cleanup: () => Promise<unknown>): () => void {
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+/** Runs every registered cleanup in parallel, for at most `deadlineMs`. */
+export async function runEarlyExitCleanups(deadlineMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, deadlineMs);
+  });
+  await Promise.race([Promise.allSettled([...cleanups].map((cleanup) => cleanup())), deadline]);
+  clearTimeout(timer);
+}

@@ -5,6 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
 import { connectionMachine } from '../machines/connection.js';
 import { toMarkdownBlock, toMermaid } from '../machines/diagram.js';
 import {
@@ -14,9 +15,14 @@ import {
   EXIT_USAGE,
   globalUsage,
   parseCommandArgs,
+  runEarlyExitCleanups,
   UsageError,
 } from './args.js';
+import { bridgeCommand } from './bridge.js';
+import { connectCommand } from './connect.js';
 import { demoCommand } from './demo.js';
+import { statusCommand } from './status.js';
+import { watchCommand } from './watch.js';
 
 const statechartCommand: Command = {
   name: 'statechart',
@@ -44,7 +50,17 @@ const statechartCommand: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [demoCommand, statechartCommand];
+/** How long closing connections may take when stdout closes under a command. */
+const EARLY_EXIT_DEADLINE_MS = 10_000;
+
+const COMMANDS: readonly Command[] = [
+  connectCommand,
+  bridgeCommand,
+  statusCommand,
+  watchCommand,
+  demoCommand,
+  statechartCommand,
+];
 
 function version(): string {
   try {
@@ -59,6 +75,15 @@ function version(): string {
 
 function usageError(message: string, usage: string): number {
   process.stderr.write(`lifeline: ${message}\n\n${usage}`);
+  return EXIT_USAGE;
+}
+
+/** An invalid configuration (a config file, or flags that make one): every problem, one a line; nothing started. */
+function configError(command: string, error: ConfigError): number {
+  const path = (error as { path?: unknown }).path;
+  const where = typeof path === 'string' ? ` in ${path}` : '';
+  const problems = error.problems.map((problem) => `  - ${problem}\n`).join('');
+  process.stderr.write(`lifeline ${command}: invalid configuration${where}:\n${problems}`);
   return EXIT_USAGE;
 }
 
@@ -93,6 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) return usageError(error.message, command.usage);
+    if (error instanceof ConfigError) return configError(command.name, error);
     process.stderr.write(
       `lifeline ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`,
     );
@@ -100,11 +126,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// A closed pipe (`lifeline demo | head`) is not an error: stop quietly.
+// A closed pipe (`lifeline demo | head`, a host gone) is not an error: close what is open, stop quietly.
+let stopping = false;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
+    if (stopping) return;
+    stopping = true;
+    void runEarlyExitCleanups(EARLY_EXIT_DEADLINE_MS).finally(() =>
+      process.exit(process.exitCode ?? EXIT_OK),
+    );
   });
 }
 

@@ -5,6 +5,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { ConnectionState } from '../machines/connection.js';
+import type { Logger } from '../runtime/logger.js';
 import type { LifecycleStatus } from '../runtime/transport.js';
 
 type Stream = NodeJS.WriteStream;
@@ -20,7 +21,8 @@ const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36,
 /** A color name, or `plain`. */
 export type Tint = keyof typeof CODES | 'plain';
 
-const STATE_TINT: Record<ConnectionState, Tint> = {
+/** The color of each state. */
+export const STATE_TINT: Record<ConnectionState, Tint> = {
   idle: 'gray',
   connecting: 'cyan',
   open: 'green',
@@ -28,6 +30,11 @@ const STATE_TINT: Record<ConnectionState, Tint> = {
   closing: 'magenta',
   failed: 'red',
 };
+
+/** Wraps `text` in the ANSI code of `tint`. */
+export function paint(text: string, tint: Tint): string {
+  return tint === 'plain' ? text : `\u001b[${CODES[tint]}m${text}\u001b[0m`;
+}
 
 /** Formats a duration in ms for humans: `2 ms`, `0.53 s`. */
 export function formatMs(ms: number): string {
@@ -63,7 +70,7 @@ export class Printer {
   }
 
   #paint(text: string, tint: Tint, color: boolean): string {
-    return color && tint !== 'plain' ? `\u001b[${CODES[tint]}m${text}\u001b[0m` : text;
+    return color ? paint(text, tint) : text;
   }
 
   /** A progress line: `+0.060s  • listed tools: echo, add`. */
@@ -125,4 +132,36 @@ export class Printer {
   startFrom(state: ConnectionState): void {
     this.#previous = state;
   }
+}
+
+export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+type Level = (typeof LEVELS)[number];
+/** A `--log-level`: one of {@link LEVELS}, or `silent`. */
+export type LogLevel = Level | 'silent';
+
+/**
+ * A logger writing one line per entry to stderr: time, level, `name` (else the connection's), the message
+ * and its fields. It receives pino-style `(fields, message)` calls, secrets already redacted.
+ */
+export function stderrLogger(
+  threshold: LogLevel,
+  name?: string,
+  stream: NodeJS.WritableStream = process.stderr,
+): Logger {
+  const min = threshold === 'silent' ? LEVELS.length : LEVELS.indexOf(threshold);
+  const emit =
+    (level: Level) =>
+    (...args: unknown[]): void => {
+      if (LEVELS.indexOf(level) < min) return;
+      const [fields, text] = args as [Record<string, unknown> | undefined, unknown];
+      const extra = Object.entries(fields ?? {}).filter(
+        ([key, value]) => key !== 'lifeline' && value !== undefined,
+      );
+      const tail = extra.length === 0 ? '' : ` ${JSON.stringify(Object.fromEntries(extra))}`;
+      const who = name ?? fields?.lifeline;
+      stream.write(
+        `${new Date().toISOString()} ${level.padEnd(5)} [${String(who)}] ${String(text)}${tail}\n`,
+      );
+    };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

@@ -1,62 +1,13 @@
 // The `lifeline` CLI, run as users run it: the built dist/cli/main.js in a child process.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectionMachine } from '../../src/machines/connection.js';
 import { toMermaid } from '../../src/machines/diagram.js';
+import { buildCli, lifeline, repoRoot } from '../helpers/cli.js';
 
-const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
-const cli = resolve(repoRoot, 'dist', 'cli', 'main.js');
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs `node dist/cli/main.js ...args`; kills it (and fails) past `timeoutMs`. */
-function lifeline(args: string[], timeoutMs = 20_000): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  delete env.FORCE_COLOR;
-  const started = Date.now();
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot, env, stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`lifeline ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${stdout}\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolveRun({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
-
-beforeAll(() => {
-  // Build once, so the test runs the CLI from the current sources.
-  const tsc = resolve(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0)
-    throw new Error(`tsc -p tsconfig.build.json failed:\n${build.stdout}${build.stderr}`);
-}, 120_000);
+// Build once, so the tests run the CLI from the current sources.
+beforeAll(() => buildCli(), 180_000);
 
 describe('lifeline demo', () => {
   it('survives a server crash and exits 0 on its own', async () => {

@@ -162,6 +162,11 @@ export interface TestImageOptions {
    * which imports no package). The CMD always runs /app/stdio-server.mjs.
    */
   fixtures?: readonly string[];
+  /**
+   * More files, by their path in the image (absolute) and on the host, taken as they are (no imports
+   * followed): the benchmark adds bench/echo-server.mjs, which imports nothing. Default none.
+   */
+  files?: Readonly<Record<string, string>>;
 }
 
 const DEFAULT_FIXTURES: readonly string[] = ['stdio-server.mjs'];
@@ -184,6 +189,10 @@ export function imageEntries(options: TestImageOptions = {}): Entry[] {
     const inside = relative(fixtures, file);
     if (inside.startsWith('..')) throw new Error(`test image: ${file} is outside test/fixtures`);
     add(join('/app', inside), file);
+  }
+  for (const [imagePath, hostPath] of Object.entries(options.files ?? {})) {
+    if (!imagePath.startsWith('/')) throw new Error(`test image: ${imagePath} is not an absolute path`);
+    add(imagePath, hostPath);
   }
   // Packages keep their place relative to the node_modules folder they came from, so /app/node_modules
   // resolves exactly as the repo's node_modules does (nested copies stay nested).

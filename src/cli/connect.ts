@@ -1,0 +1,229 @@
+/**
+ * `lifeline connect <target>`: connects an SDK Client through a supervised transport, prints
+ * what the server is and which tools it has, and optionally calls one tool. Progress goes to
+ * stderr; stdout carries only the answer (text, or JSON with `--json`).
+ */
+
+import { createTransport, type LifecycleStatus, type LifelineTransport } from '../runtime/transport.js';
+import { type Command, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, onEarlyExit, UsageError } from './args.js';
+import { formatMs } from './output.js';
+import { type DemoClient, loadClient, message, textOf, withTimeout } from './sdk.js';
+import { parseTargetCommand, type ResolvedTarget, TARGET_USAGE } from './target.js';
+
+/** Default deadline for connecting (all attempts together), in ms. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** How long closing (a process group, a container) may take before the command gives up on it. */
+const CLOSE_LIMIT_MS = 15_000;
+
+interface ConnectOptions {
+  target: ResolvedTarget;
+  json: boolean;
+  timeoutMs: number;
+  call: { name: string; arguments: Record<string, unknown> } | undefined;
+}
+
+type Tool = { name: string; description?: string | undefined };
+
+function progress(text: string): void {
+  process.stderr.write(`lifeline connect: ${text}\n`);
+}
+
+/** Progress for the long steps: every retry, with its number, its delay and why. */
+function reportProgress(target: ResolvedTarget, status: LifecycleStatus): void {
+  if (status.state === 'reconnecting') {
+    const why = status.error === undefined ? '' : `: ${status.error.message}`;
+    progress(
+      `connecting to ${target.name}… (attempt ${status.attempt + 1}, retrying in ${formatMs(status.delayMs)})${why}`,
+    );
+  } else if (status.state === 'failed') {
+    progress(`gave up on ${target.name}: ${status.error?.message ?? 'unknown error'}`);
+  }
+}
+
+async function listAllTools(client: DemoClient, timeout: number): Promise<Tool[]> {
+  const tools: Tool[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor === undefined ? {} : { cursor }, { timeout });
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return tools;
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? '').trim().split('\n')[0] ?? '';
+}
+
+function describeServer(client: DemoClient, transport: LifelineTransport, target: ResolvedTarget) {
+  const info = client.getServerVersion();
+  return {
+    name: info?.name ?? null,
+    version: info?.version ?? null,
+    protocolVersion: transport.status.protocolVersion ?? null,
+    transport: target.type,
+    era: transport.status.era ?? null,
+    target: target.name,
+  };
+}
+
+function printInfo(server: ReturnType<typeof describeServer>, tools: Tool[] | undefined): void {
+  const lines = [
+    `server     ${server.name ?? '?'} ${server.version ?? ''}`.trimEnd(),
+    `protocol   ${server.protocolVersion ?? '?'} (${server.era ?? '?'} era)`,
+    `transport  ${server.transport} (${server.target})`,
+  ];
+  if (tools === undefined) lines.push('tools      none (the server offers no tools)');
+  else {
+    lines.push(`tools      ${tools.length}`);
+    const width = Math.min(32, Math.max(0, ...tools.map((tool) => tool.name.length)));
+    for (const tool of tools)
+      lines.push(`  ${tool.name.padEnd(width)}  ${firstLine(tool.description)}`.trimEnd());
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Connects, then lists or calls; resolves to the exit code. */
+async function session(
+  client: DemoClient,
+  transport: LifelineTransport,
+  options: ConnectOptions,
+): Promise<number> {
+  const { target, timeoutMs } = options;
+  progress(`connecting to ${target.name} (${target.type})…`);
+  try {
+    await withTimeout(
+      client.connect(transport, { timeout: timeoutMs }),
+      timeoutMs,
+      `connecting to ${target.name}`,
+    );
+  } catch (error) {
+    const last = transport.status.error;
+    const cause =
+      last !== undefined && last.message !== message(error) ? ` (last error: ${last.message})` : '';
+    progress(`could not connect to ${target.name}: ${message(error)}${cause}`);
+    return EXIT_FAILURE;
+  }
+  const server = describeServer(client, transport, target);
+  progress(
+    `connected to ${server.name} ${server.version} (protocol ${server.protocolVersion}, ${server.era} era)`,
+  );
+
+  if (options.call !== undefined) {
+    const result = await client.callTool(options.call, undefined, { timeout: timeoutMs });
+    const failed = result.isError === true;
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else (failed ? process.stderr : process.stdout).write(`${textOf(result)}\n`);
+    if (failed) progress(`tool ${options.call.name} returned an error`);
+    return failed ? EXIT_FAILURE : EXIT_OK;
+  }
+  const tools =
+    client.getServerCapabilities()?.tools === undefined ? undefined : await listAllTools(client, timeoutMs);
+  if (options.json) process.stdout.write(`${JSON.stringify({ server, tools: tools ?? [] })}\n`);
+  else printInfo(server, tools);
+  return EXIT_OK;
+}
+
+async function runConnect(options: ConnectOptions): Promise<number> {
+  const Client = await loadClient();
+  if (Client === undefined) {
+    progress('needs the MCP TypeScript SDK (v1): npm install @modelcontextprotocol/sdk');
+    return EXIT_FAILURE;
+  }
+  const transport = createTransport(options.target.config);
+  const forget = onEarlyExit(() => transport.close());
+  transport.subscribe((status) => reportProgress(options.target, status));
+  const client = new Client({ name: 'lifeline-connect', version: '1.0.0' });
+
+  // Ctrl-C (or SIGTERM) closes the connection and exits 130; a second one exits at once.
+  let signalled = false;
+  let interrupt!: () => void;
+  const interrupted = new Promise<number>((resolve) => {
+    interrupt = () => resolve(EXIT_INTERRUPTED);
+  });
+  const onSignal = (): void => {
+    if (signalled) process.exit(EXIT_INTERRUPTED);
+    signalled = true;
+    progress('interrupted: closing');
+    interrupt();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    return await Promise.race([session(client, transport, options), interrupted]);
+  } catch (error) {
+    progress(`failed: ${message(error)}`);
+    return EXIT_FAILURE;
+  } finally {
+    // Always released: a process group killed, a container removed.
+    await withTimeout(transport.close(), CLOSE_LIMIT_MS, `closing ${options.target.name}`).catch((error) =>
+      progress(message(error)),
+    );
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    forget();
+  }
+}
+
+function parseCall(
+  name: string | boolean | undefined,
+  json: string | boolean | undefined,
+): ConnectOptions['call'] {
+  if (typeof name !== 'string') {
+    if (json !== undefined) throw new UsageError('--args goes with --call TOOL');
+    return undefined;
+  }
+  let parsed: unknown = {};
+  if (typeof json === 'string') {
+    try {
+      parsed = JSON.parse(json);
+    } catch (error) {
+      throw new UsageError(`--args is not valid JSON: ${message(error)}`);
+    }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError('--args must be a JSON object, as in --args \'{"message":"hi"}\'');
+  return { name, arguments: parsed as Record<string, unknown> };
+}
+
+export const connectCommand: Command = {
+  name: 'connect',
+  summary: 'Connect to a server; print its info and tools, or call one (--call)',
+  usage: [
+    'Usage: lifeline connect [options] <target>',
+    '       lifeline connect [options] -- command args…',
+    '',
+    'Connects an MCP client to the target through a supervised transport (retrying with backoff',
+    'while it is unreachable), prints the server (name, version, protocol, transport, era) and its',
+    'tools, or calls one tool and prints the result. Progress goes to stderr. Needs',
+    '@modelcontextprotocol/sdk (v1).',
+    '',
+    ...TARGET_USAGE,
+    '',
+    'Options:',
+    '  --call TOOL     Call this tool and print its result instead of the tool list',
+    "  --args JSON     The tool's arguments, a JSON object (with --call)",
+    '  --json          Print JSON on stdout: {server, tools}, or the raw tool result',
+    `  --timeout MS    Give up connecting after MS, and on each request (default ${DEFAULT_TIMEOUT_MS})`,
+    '  -h, --help      Show this help',
+    '',
+    'Exit codes: 0 ok, 1 could not connect or the tool failed, 2 usage or config error, 130 interrupted.',
+    '',
+  ].join('\n'),
+  run: async (argv) => {
+    const args = parseTargetCommand(argv, {
+      call: { type: 'string' },
+      args: { type: 'string' },
+      json: { type: 'boolean' },
+      timeout: { type: 'string' },
+    });
+    if (args.help) {
+      process.stdout.write(connectCommand.usage);
+      return EXIT_OK;
+    }
+    const timeoutText = args.values.timeout;
+    const timeoutMs = typeof timeoutText === 'string' ? Number(timeoutText) : DEFAULT_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+      throw new UsageError(`--timeout expects a whole number of ms > 0, got "${String(timeoutText)}"`);
+    const call = parseCall(args.values.call, args.values.args);
+    return runConnect({ target: args.target(), json: args.values.json === true, timeoutMs, call });
+  },
+};

@@ -1,0 +1,202 @@
+/**
+ * Every configured server under one supervisor, as `lifeline status` and `lifeline watch` see
+ * them: the config file found and read, an SDK client per server (so each connection does a
+ * real handshake and the round-trip time comes from real `ping`s), and the status table.
+ */
+
+import { resolve } from 'node:path';
+import { configCandidates, findConfigFile, type LoadedConfig, loadConfigFile } from '../config/index.js';
+import { createSupervisor, type ServerStatus, type Supervisor } from '../machines/supervisor/index.js';
+import type { Logger } from '../runtime/logger.js';
+import { onEarlyExit, UsageError } from './args.js';
+import { formatMs, STATE_TINT, type Tint } from './output.js';
+import type { ClientClass, DemoClient } from './sdk.js';
+
+/**
+ * The config file of `--config`, otherwise the first of the usual places.
+ *
+ * @throws {UsageError} when there is none.
+ * @throws {ConfigFileError} when it is invalid (every problem listed).
+ */
+export function readConfig(config: string | undefined, cwd = process.cwd()): LoadedConfig {
+  const path = config === undefined ? findConfigFile({ cwd }) : resolve(cwd, config);
+  if (path === undefined) {
+    const looked = configCandidates({ cwd }).map((candidate) => `\n  ${candidate}`);
+    throw new UsageError(`no config file found; give --config FILE. Looked in:${looked.join('')}`);
+  }
+  return loadConfigFile(path);
+}
+
+/** One row of the table: the supervisor's status plus what the server told its client. */
+export interface FleetRow extends ServerStatus {
+  /** `name version` from the handshake, once known. */
+  server: string | undefined;
+}
+
+/** The servers of a config file, supervised, each with an SDK client. */
+export class Fleet {
+  readonly supervisor: Supervisor;
+  readonly #clients = new Map<string, DemoClient>();
+  readonly #servers = new Map<string, string>();
+  readonly #Client: ClientClass;
+  readonly #forget: () => void;
+
+  constructor(loaded: LoadedConfig, Client: ClientClass, logger?: Logger) {
+    this.#Client = Client;
+    this.supervisor = createSupervisor({
+      servers: loaded.servers,
+      defaults: loaded.defaults,
+      ...(logger === undefined ? {} : { logger }),
+    });
+    this.#forget = onEarlyExit(() => this.supervisor.close());
+  }
+
+  /**
+   * Starts every connection and connects a client to each (in the background). Resolves when
+   * each server has opened, failed, or failed its first attempt.
+   */
+  async start(): Promise<void> {
+    for (const name of this.supervisor.names) void this.#connect(name);
+    await this.supervisor.start();
+  }
+
+  /** Resolves when every client finished its handshake (or its server is not open), or after `ms`. */
+  async handshakes(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      const pending = this.supervisor
+        .status()
+        .some((status) => status.state === 'open' && !this.#servers.has(status.name));
+      if (!pending) return;
+      await new Promise((done) => setTimeout(done, 25));
+    }
+  }
+
+  /** Pings every open server once (its round-trip time is the ping's). */
+  async ping(timeoutMs: number): Promise<void> {
+    await Promise.all(
+      [...this.#clients].map(async ([name, client]) => {
+        if (this.supervisor.transport(name).state !== 'open' || !this.#servers.has(name)) return;
+        await client.ping({ timeout: timeoutMs }).catch(() => {});
+      }),
+    );
+  }
+
+  rows(): FleetRow[] {
+    return this.supervisor.status().map((status) => ({ ...status, server: this.#servers.get(status.name) }));
+  }
+
+  async close(): Promise<void> {
+    await this.supervisor.close();
+    this.#forget();
+  }
+
+  async #connect(name: string): Promise<void> {
+    const client = new this.#Client({ name: 'lifeline', version: '1' });
+    this.#clients.set(name, client);
+    try {
+      await client.connect(this.supervisor.transport(name));
+      const info = client.getServerVersion();
+      this.#servers.set(name, info === undefined ? '?' : `${info.name} ${info.version}`);
+    } catch {
+      // The transport keeps the reason (its last error); the table shows it.
+      this.#servers.delete(name);
+    }
+  }
+}
+
+const COLUMNS = ['SERVER', 'TYPE', 'STATE', 'ATTEMPT', 'NEXT RETRY', 'RTT', 'LAST ERROR'] as const;
+
+/** The table's cells for one row (plain text), `now` on the supervisor's clock. */
+function cells(row: FleetRow, now: number): string[] {
+  const next = row.nextRetryAt === undefined ? '' : `in ${formatMs(Math.max(0, row.nextRetryAt - now))}`;
+  return [
+    row.name,
+    row.type,
+    row.state,
+    String(row.attempt),
+    next,
+    row.roundTripMs === undefined ? '' : formatMs(row.roundTripMs),
+    row.error === undefined ? '' : `${row.error.code}: ${row.error.message}`,
+  ];
+}
+
+/**
+ * The status table, one line per server. `paint` colors the state column; the last column is
+ * cut to `width` characters when given (a terminal's width).
+ */
+export function renderTable(
+  rows: readonly FleetRow[],
+  now: number,
+  options: { paint?: (text: string, tint: Tint) => string; width?: number } = {},
+): string[] {
+  const table = rows.map((row) => cells(row, now));
+  const widths = COLUMNS.map((title, i) =>
+    Math.max(title.length, ...table.map((line) => (line[i] ?? '').length)),
+  );
+  const paint = options.paint ?? ((text: string) => text);
+  const line = (values: readonly string[], tints: readonly Tint[] = []): string => {
+    const padded = values.map((value, i) => {
+      const last = i === values.length - 1;
+      const text = last ? value : value.padEnd(widths[i] as number);
+      return paint(text, tints[i] ?? 'plain');
+    });
+    const joined = padded.join('  ').trimEnd();
+    return options.width === undefined ? joined : clip(joined, options.width);
+  };
+  return [
+    line(
+      COLUMNS,
+      COLUMNS.map(() => 'bold'),
+    ),
+    ...table.map((values, i) => {
+      const tints: Tint[] = [];
+      tints[2] = STATE_TINT[(rows[i] as FleetRow).state];
+      return line(values, tints);
+    }),
+  ];
+}
+
+/** Cuts a line to `width` visible characters (ANSI color codes do not count). */
+function clip(text: string, width: number): string {
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    if (text[i] === '\u001b') {
+      const end = text.indexOf('m', i);
+      out += text.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if (visible === width - 1 && i < text.length - 1 && visibleLength(text.slice(i)) > 1) {
+      out += '…';
+      return `${out}\u001b[0m`;
+    }
+    out += text[i];
+    visible += 1;
+  }
+  return out;
+}
+
+function visibleLength(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape codes
+  return text.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
+
+/** A row as `--json` prints it: times as ISO strings, no counters a script would not want. */
+export function jsonRow(row: FleetRow): Record<string, unknown> {
+  return {
+    name: row.name,
+    type: row.type,
+    state: row.state,
+    attempt: row.attempt,
+    since: new Date(row.since).toISOString(),
+    nextRetryAt: row.nextRetryAt === undefined ? null : new Date(row.nextRetryAt).toISOString(),
+    roundTripMs: row.roundTripMs ?? null,
+    error: row.error ?? null,
+    server: row.server ?? null,
+    links: row.stats.links,
+    reestablished: row.stats.reestablished,
+    failed: row.stats.failed,
+  };
+}

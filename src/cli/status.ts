@@ -1,0 +1,108 @@
+/**
+ * `lifeline status`: connects to every configured server under one supervisor, waits until
+ * each has opened, failed, or failed its first attempt (or `--timeout`), pings the open ones,
+ * prints one line per server, and closes them all. Exit code 0 when every server is open.
+ */
+
+import {
+  type Command,
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  parseCommandArgs,
+  UsageError,
+} from './args.js';
+import { Fleet, jsonRow, readConfig, renderTable } from './fleet.js';
+import { paint, stderrLogger, useColor } from './output.js';
+import { loadClient, withTimeout } from './sdk.js';
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+const usage = [
+  'Usage: lifeline status [--config FILE] [--json] [--timeout MS]',
+  '',
+  'Connects to every server of the config file under one supervisor, and prints each',
+  "one's state, attempt, next retry time, last error and round-trip time (of an MCP ping).",
+  'Nothing keeps running: every connection is closed before it exits.',
+  '',
+  'Options:',
+  '  --config FILE  The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
+  '                 then the Claude Desktop file)',
+  '  --json         Print a JSON array, one object per server, on stdout',
+  `  --timeout MS   Longest wait for the servers to settle (default ${DEFAULT_TIMEOUT_MS})`,
+  '  --verbose      Log every connection event on stderr',
+  '  -h, --help     Show this help',
+  '',
+  'Exit codes: 0 every server is open, 1 some server is not, 2 usage or configuration',
+  'error (nothing was started), 130 interrupted.',
+  '',
+].join('\n');
+
+/** A number option in ms, or the default. */
+export function msOption(value: string | boolean | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const ms = Number(value);
+  if (typeof value !== 'string' || !Number.isFinite(ms) || ms <= 0)
+    throw new UsageError(`--${name}: expected a positive number of milliseconds, got "${String(value)}"`);
+  return ms;
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: "Connect to every configured server once and print each one's state",
+  usage,
+  run: async (argv) => {
+    const args = parseCommandArgs(argv, {
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      timeout: { type: 'string' },
+      verbose: { type: 'boolean' },
+    });
+    if (args.help) {
+      process.stdout.write(usage);
+      return EXIT_OK;
+    }
+    const timeoutMs = msOption(args.values.timeout, 'timeout', DEFAULT_TIMEOUT_MS);
+    const loaded = readConfig(args.values.config as string | undefined);
+    const Client = await loadClient();
+    if (Client === undefined) throw new Error('lifeline status needs @modelcontextprotocol/sdk installed');
+    const fleet = new Fleet(loaded, Client, args.values.verbose === true ? stderrLogger('debug') : undefined);
+    const progress = (text: string): void => {
+      process.stderr.write(`${text}\n`);
+    };
+    progress(
+      `lifeline status: ${loaded.servers.length} server(s) from ${loaded.path ?? 'the configuration'}`,
+    );
+    fleet.supervisor.subscribe((status) => {
+      if (status.state === 'open' || status.state === 'reconnecting' || status.state === 'failed')
+        progress(`  ${status.name}: ${status.state}${status.error ? ` (${status.error.code})` : ''}`);
+    });
+
+    let interrupted = false;
+    const onSignal = (): void => {
+      interrupted = true;
+      void fleet.close();
+    };
+    process.once('SIGINT', onSignal);
+    try {
+      const settled = withTimeout(fleet.start(), timeoutMs, 'for the servers to settle').catch(() => {});
+      await settled;
+      const began = Date.now();
+      await fleet.handshakes(Math.max(0, timeoutMs / 2));
+      await fleet.ping(Math.max(1000, timeoutMs - (Date.now() - began)));
+      if (interrupted) return EXIT_INTERRUPTED;
+      const rows = fleet.rows();
+      if (args.values.json === true) {
+        process.stdout.write(`${JSON.stringify(rows.map(jsonRow), null, 2)}\n`);
+      } else {
+        const color = useColor(process.stdout);
+        const lines = renderTable(rows, fleet.supervisor.now(), color ? { paint } : {});
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      return rows.every((row) => row.state === 'open') ? EXIT_OK : EXIT_FAILURE;
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      await fleet.close();
+    }
+  },
+};

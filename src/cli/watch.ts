@@ -1,0 +1,168 @@
+/**
+ * `lifeline watch`: every configured server under one supervisor, live. On a terminal the
+ * status table is redrawn in place (the next-retry countdown ticks); in a pipe, one line per
+ * state change; with `--json`, one JSON object per change. Runs until Ctrl-C, SIGTERM or
+ * `--duration`, then closes every connection.
+ */
+
+import type { ServerStatus } from '../machines/supervisor/index.js';
+import { type Command, EXIT_OK, parseCommandArgs } from './args.js';
+import { Fleet, jsonRow, readConfig, renderTable } from './fleet.js';
+import { formatMs, paint, stderrLogger, useColor } from './output.js';
+import { loadClient } from './sdk.js';
+import { msOption } from './status.js';
+
+const DEFAULT_PING_MS = 5000;
+const REDRAW_MS = 250;
+
+const usage = [
+  'Usage: lifeline watch [--config FILE] [--json] [--interval MS] [--duration MS]',
+  '',
+  'Connects to every server of the config file under one supervisor and shows their states',
+  'live: state, attempt, next retry time, last error and round-trip time. On a terminal the',
+  'table is redrawn in place; otherwise one line is printed per state change.',
+  '',
+  'Options:',
+  '  --config FILE   The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
+  '                  then the Claude Desktop file)',
+  '  --json          One JSON object per state change on stdout (NDJSON)',
+  `  --interval MS   How often open servers are pinged for the round-trip time (default ${DEFAULT_PING_MS})`,
+  '  --duration MS   Stop by itself after this long (default: run until interrupted)',
+  '  --verbose       Log every connection event on stderr',
+  '  -h, --help      Show this help',
+  '',
+  'Stops on Ctrl-C or SIGTERM: every connection is closed, then it exits.',
+  'Exit codes: 0 stopped, 1 failure, 2 usage or configuration error (nothing was started).',
+  '',
+].join('\n');
+
+export const watchCommand: Command = {
+  name: 'watch',
+  summary: 'Show every configured server live, redrawn in place',
+  usage,
+  run: async (argv) => {
+    const args = parseCommandArgs(argv, {
+      config: { type: 'string' },
+      json: { type: 'boolean' },
+      interval: { type: 'string' },
+      duration: { type: 'string' },
+      verbose: { type: 'boolean' },
+    });
+    if (args.help) {
+      process.stdout.write(usage);
+      return EXIT_OK;
+    }
+    const pingMs = msOption(args.values.interval, 'interval', DEFAULT_PING_MS);
+    const durationMs = msOption(args.values.duration, 'duration', Number.POSITIVE_INFINITY);
+    const loaded = readConfig(args.values.config as string | undefined);
+    const Client = await loadClient();
+    if (Client === undefined) throw new Error('lifeline watch needs @modelcontextprotocol/sdk installed');
+    const fleet = new Fleet(loaded, Client, args.values.verbose === true ? stderrLogger('debug') : undefined);
+    const source = loaded.path ?? 'the configuration';
+    const view =
+      args.values.json === true
+        ? jsonView(fleet)
+        : process.stdout.isTTY === true
+          ? liveView(fleet, source)
+          : lineView(fleet, source);
+
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+      if (Number.isFinite(durationMs)) setTimeout(resolve, durationMs).unref();
+    });
+    const pinger = setInterval(() => void fleet.ping(pingMs).then(view.refresh), pingMs);
+    try {
+      await Promise.race([fleet.start(), stopped]);
+      await Promise.race([fleet.handshakes(pingMs), stopped]);
+      await fleet.ping(pingMs);
+      view.refresh();
+      await stopped;
+    } finally {
+      clearInterval(pinger);
+      view.stop();
+      process.stderr.write('lifeline watch: closing every connection…\n');
+      await fleet.close();
+    }
+    return EXIT_OK;
+  },
+};
+
+interface View {
+  /** Something changed that is not a state change (a round-trip time). */
+  refresh(): void;
+  stop(): void;
+}
+
+/** On a terminal: the whole table, redrawn in place. */
+function liveView(fleet: Fleet, source: string): View {
+  const out = process.stdout;
+  const color = useColor(out);
+  let drawn = 0;
+  const draw = (): void => {
+    const now = fleet.supervisor.now();
+    const header = `lifeline watch · ${fleet.supervisor.names.length} server(s) from ${source} · ${new Date(now).toLocaleTimeString()} · Ctrl-C to stop`;
+    const table = renderTable(
+      fleet.rows(),
+      now,
+      color ? { paint, width: out.columns } : { width: out.columns },
+    );
+    const lines = [color ? paint(header, 'gray') : header, '', ...table];
+    // Back to the top of the previous drawing, clear it, draw again.
+    const up = drawn > 0 ? `\u001b[${drawn}F` : '';
+    out.write(`${up}\u001b[0J${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
+  out.write('\u001b[?25l'); // hide the cursor while redrawing
+  const unsubscribe = fleet.supervisor.subscribe(draw);
+  const timer = setInterval(draw, REDRAW_MS);
+  draw();
+  return {
+    refresh: draw,
+    stop: () => {
+      clearInterval(timer);
+      unsubscribe();
+      draw();
+      out.write('\u001b[?25h');
+    },
+  };
+}
+
+/** In a pipe: one line per state change. */
+function lineView(fleet: Fleet, source: string): View {
+  const began = Date.now();
+  const previous = new Map<string, string>();
+  process.stdout.write(`lifeline watch: ${fleet.supervisor.names.length} server(s) from ${source}\n`);
+  const unsubscribe = fleet.supervisor.subscribe((status) => {
+    const from = previous.get(status.name);
+    previous.set(status.name, status.state);
+    if (from === status.state) return;
+    const stamp = `+${((Date.now() - began) / 1000).toFixed(3)}s`;
+    process.stdout.write(`${stamp}  ${status.name}: ${from ?? 'idle'} → ${status.state}${detail(status)}\n`);
+  });
+  return { refresh: () => {}, stop: unsubscribe };
+}
+
+function detail(status: ServerStatus): string {
+  const error = status.error === undefined ? '' : ` (${status.error.code}: ${status.error.message})`;
+  if (status.state === 'reconnecting' && status.nextRetryAt !== undefined)
+    return `${error}; retry ${status.attempt} in ${formatMs(status.nextRetryAt - status.since)}`;
+  return status.state === 'failed' ? error : '';
+}
+
+/** `--json`: one object per state change (and per round-trip refresh), one per line. */
+function jsonView(fleet: Fleet): View {
+  const began = Date.now();
+  const write = (status: ServerStatus): void => {
+    const row = fleet.rows().find((candidate) => candidate.name === status.name);
+    if (row === undefined) return;
+    process.stdout.write(`${JSON.stringify({ elapsedMs: Date.now() - began, ...jsonRow(row) })}\n`);
+  };
+  const unsubscribe = fleet.supervisor.subscribe(write);
+  return {
+    refresh: () => {
+      for (const row of fleet.rows()) if (row.state === 'open') write(row);
+    },
+    stop: unsubscribe,
+  };
+}
