@@ -6,6 +6,7 @@
 
 import { resolve } from 'node:path';
 import { configCandidates, findConfigFile, type LoadedConfig, loadConfigFile } from '../config/index.js';
+import { ErrorCode } from '../errors.js';
 import { createSupervisor, type ServerStatus, type Supervisor } from '../machines/supervisor/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { onEarlyExit, UsageError } from './args.js';
@@ -40,6 +41,8 @@ export class Fleet {
   readonly #servers = new Map<string, string>();
   readonly #Client: ClientClass;
   readonly #forget: () => void;
+  /** The last `failed` status of each server: an SDK client closes its transport when its connect fails. */
+  readonly #failures = new Map<string, ServerStatus>();
 
   constructor(loaded: LoadedConfig, Client: ClientClass, logger?: Logger) {
     this.#Client = Client;
@@ -49,6 +52,10 @@ export class Fleet {
       ...(logger === undefined ? {} : { logger }),
     });
     this.#forget = onEarlyExit(() => this.supervisor.close());
+    this.supervisor.subscribe((status) => {
+      if (status.state === 'failed') this.#failures.set(status.name, status);
+      else if (status.state !== 'idle') this.#failures.delete(status.name);
+    });
   }
 
   /**
@@ -82,8 +89,16 @@ export class Fleet {
     );
   }
 
+  /**
+   * The table's rows. A server whose client gave up (its transport failed, then was closed by
+   * the SDK's failed connect) is shown as the failure it was, not as `idle`.
+   */
   rows(): FleetRow[] {
-    return this.supervisor.status().map((status) => ({ ...status, server: this.#servers.get(status.name) }));
+    return this.supervisor.status().map((current) => {
+      const failure = this.#failures.get(current.name);
+      const status = current.state === 'idle' && failure !== undefined ? failure : current;
+      return { ...status, server: this.#servers.get(status.name) };
+    });
   }
 
   async close(): Promise<void> {
@@ -98,9 +113,20 @@ export class Fleet {
       await client.connect(this.supervisor.transport(name));
       const info = client.getServerVersion();
       this.#servers.set(name, info === undefined ? '?' : `${info.name} ${info.version}`);
-    } catch {
-      // The transport keeps the reason (its last error); the table shows it.
+    } catch (error) {
       this.#servers.delete(name);
+      // The SDK closes the transport when its connect fails: keep why, as a failure.
+      const status = this.supervisor.status().find((candidate) => candidate.name === name);
+      if (status === undefined || (status.state !== 'idle' && status.state !== 'failed')) return;
+      const code = (error as { code?: unknown } | null)?.code;
+      this.#failures.set(name, {
+        ...status,
+        state: 'failed',
+        error: status.error ?? {
+          code: typeof code === 'string' ? code : ErrorCode.Session,
+          message: `the handshake failed: ${error instanceof Error ? error.message : String(error)}`,
+        },
+      });
     }
   }
 }

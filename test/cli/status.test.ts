@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, cli, cliEnv, lifeline, repoRoot, statusJson } from '../helpers/cli.js';
+import { buildCli, cli, cliEnv, lifeline, repoRoot, type StatusRow, statusJson } from '../helpers/cli.js';
 import { FIXTURE_SERVER } from '../helpers/fixture-harness.js';
+import { reply, startMisbehavingServer } from '../helpers/http-misbehaving.js';
 import { isAlive, killAll, readPids, waitFor } from '../helpers/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-status-'));
@@ -72,19 +73,44 @@ describe('lifeline status', () => {
     ]);
   }, 30_000);
 
-  it('exits 1 and names the error when a server cannot be reached', async () => {
+  it('exits 1 and names the error when a server cannot be reached; a token never shows', async () => {
     const alpha = fixtureServer('alpha-2');
-    const config = writeConfig('one-down.json', {
-      mcpServers: { alpha: alpha.entry, gone: { url: 'http://127.0.0.1:9/mcp' } },
-      lifeline: { ...policy.lifeline, servers: { gone: { reconnect: { maxAttempts: 0 } } } },
-    });
-    const { run, rows } = await statusJson(config);
-    expect(run.code).toBe(1);
-    expect(rows.map((row) => [row.name, row.state])).toEqual([
-      ['alpha', 'open'],
-      ['gone', 'failed'],
-    ]);
-    expect(rows[1]?.error?.code).toMatch(/^LIFELINE_ERR_/);
+    // A server that refuses with 401 and echoes the Authorization header back in its body.
+    const echoing = await startMisbehavingServer((request, response) =>
+      reply(response, 401, 'text/plain', `denied: ${request.headers.authorization ?? ''}`),
+    );
+    try {
+      const config = writeConfig('one-down.json', {
+        mcpServers: {
+          alpha: alpha.entry,
+          gone: { url: 'http://127.0.0.1:9/mcp' },
+          denied: {
+            url: echoing.url('/mcp'),
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own interpolation syntax
+            headers: { Authorization: 'Bearer ${env:LIFELINE_TEST_TOKEN}' },
+          },
+        },
+        lifeline: { ...policy.lifeline, servers: { gone: { reconnect: { maxAttempts: 0 } } } },
+      });
+      const token = 'tok-7f3a9c1e5b2d';
+      const run = await lifeline(['status', '--config', config, '--json', '--verbose'], {
+        env: cliEnv({ LIFELINE_TEST_TOKEN: token }),
+        timeoutMs: 30_000,
+      });
+      expect(run.code).toBe(1);
+      const rows = JSON.parse(run.stdout) as StatusRow[];
+      expect(rows.map((row) => [row.name, row.state])).toEqual([
+        ['alpha', 'open'],
+        ['gone', 'failed'],
+        ['denied', 'failed'],
+      ]);
+      expect(rows[1]?.error?.code).toMatch(/^LIFELINE_ERR_/);
+      expect(rows[2]?.error?.message).toMatch(/401/);
+      expect(rows[2]?.error?.message).toContain('[redacted]');
+      expect(run.stdout + run.stderr).not.toContain(token);
+    } finally {
+      await echoing.close();
+    }
   }, 30_000);
 });
 
