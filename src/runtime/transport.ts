@@ -35,37 +35,12 @@ import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } 
 import { Outbound } from './outbound.js';
 import { linkOptions, type SendOptions } from './send-options.js';
 import { SessionRecord } from './session.js';
+import type { ActorHost, TransportStats } from './transport-types.js';
 import { Waiters } from './waiters.js';
 
 export type { LifecycleStatus } from './lifecycle.js';
 export type { SendOptions } from './send-options.js';
-
-/** Counters: every outbound message ends in `written` or `failed`. */
-export interface TransportStats {
-  /** Messages written to a link. */
-  written: number;
-  /** Inbound messages delivered to the client. */
-  received: number;
-  /** Messages waiting in the queue now. */
-  queued: number;
-  /** Outbound messages failed to their caller (rejected sends, synthesized error responses, dropped notifications). */
-  failed: number;
-  /** Sessions re-established on a new link. */
-  reestablished: number;
-  /** Requests re-issued under a new id after their response stream broke (modern era, HTTP). */
-  reissued: number;
-  /** Links started. */
-  links: number;
-}
-
-/**
- * Where a transport's connection actor lives when it is not a root actor of its own: a
- * supervisor spawns it as a child of its system (one inspector, one clock for all).
- */
-export interface ActorHost {
-  /** Spawns `machine` (the transport's provided connection machine) and returns the running child. */
-  spawn(machine: ConnectionMachine, input: ConnectionInput): Actor<ConnectionMachine>;
-}
+export type { ActorHost, TransportStats } from './transport-types.js';
 
 const realClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
