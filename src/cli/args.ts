@@ -63,6 +63,27 @@ export function parseCommandArgs(
   }
 }
 
+/**
+ * A whole number flag (`--timeout 5000`): `fallback` when absent, `Infinity` for `inf` or
+ * `infinity` when allowed.
+ *
+ * @throws {UsageError} for anything else, or below `min`.
+ */
+export function wholeNumber(
+  value: string | boolean | undefined,
+  flag: string,
+  fallback: number,
+  { min = 1, allowInfinity = false }: { min?: number; allowInfinity?: boolean } = {},
+): number {
+  if (value === undefined) return fallback;
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (allowInfinity && /^inf(inity)?$/i.test(text)) return Number.POSITIVE_INFINITY;
+  const number = Number(text);
+  if (text === '' || !Number.isInteger(number) || number < min)
+    throw new UsageError(`--${flag} expects a whole number >= ${min}, got "${String(value)}"`);
+  return number;
+}
+
 /** The `lifeline --help` text, listing every command. */
 export function globalUsage(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((command) => command.name.length));

@@ -5,7 +5,15 @@
  */
 
 import { createTransport, type LifecycleStatus, type LifelineTransport } from '../runtime/transport.js';
-import { type Command, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, onEarlyExit, UsageError } from './args.js';
+import {
+  type Command,
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  onEarlyExit,
+  UsageError,
+  wholeNumber,
+} from './args.js';
 import { formatMs } from './output.js';
 import { type DemoClient, loadClient, message, textOf, withTimeout } from './sdk.js';
 import { parseTargetCommand, type ResolvedTarget, TARGET_USAGE } from './target.js';
@@ -219,10 +227,7 @@ export const connectCommand: Command = {
       process.stdout.write(connectCommand.usage);
       return EXIT_OK;
     }
-    const timeoutText = args.values.timeout;
-    const timeoutMs = typeof timeoutText === 'string' ? Number(timeoutText) : DEFAULT_TIMEOUT_MS;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-      throw new UsageError(`--timeout expects a whole number of ms > 0, got "${String(timeoutText)}"`);
+    const timeoutMs = wholeNumber(args.values.timeout, 'timeout', DEFAULT_TIMEOUT_MS);
     const call = parseCall(args.values.call, args.values.args);
     return runConnect({ target: args.target(), json: args.values.json === true, timeoutMs, call });
   },

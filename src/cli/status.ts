@@ -10,7 +10,7 @@ import {
   EXIT_INTERRUPTED,
   EXIT_OK,
   parseCommandArgs,
-  UsageError,
+  wholeNumber,
 } from './args.js';
 import { Fleet, jsonRow, readConfig, renderTable } from './fleet.js';
 import { paint, stderrLogger, useColor } from './output.js';
@@ -38,15 +38,6 @@ const usage = [
   '',
 ].join('\n');
 
-/** A number option in ms, or the default. */
-export function msOption(value: string | boolean | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const ms = Number(value);
-  if (typeof value !== 'string' || !Number.isFinite(ms) || ms <= 0)
-    throw new UsageError(`--${name}: expected a positive number of milliseconds, got "${String(value)}"`);
-  return ms;
-}
-
 export const statusCommand: Command = {
   name: 'status',
   summary: "Connect to every configured server once and print each one's state",
@@ -62,7 +53,7 @@ export const statusCommand: Command = {
       process.stdout.write(usage);
       return EXIT_OK;
     }
-    const timeoutMs = msOption(args.values.timeout, 'timeout', DEFAULT_TIMEOUT_MS);
+    const timeoutMs = wholeNumber(args.values.timeout, 'timeout', DEFAULT_TIMEOUT_MS);
     const loaded = readConfig(args.values.config as string | undefined);
     const Client = await loadClient();
     if (Client === undefined) throw new Error('lifeline status needs @modelcontextprotocol/sdk installed');

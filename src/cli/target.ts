@@ -8,7 +8,7 @@
 import { resolve } from 'node:path';
 import { configCandidates, findConfigFile, loadConfigFile } from '../config/index.js';
 import type { CommonConfig, TransportConfig } from '../runtime/options.js';
-import { type ParsedArgs, parseCommandArgs, UsageError } from './args.js';
+import { type ParsedArgs, parseCommandArgs, UsageError, wholeNumber } from './args.js';
 
 /** A target ready for `createTransport`. */
 export interface ResolvedTarget {
@@ -238,13 +238,8 @@ function pairs(
 }
 
 function count(values: ParsedArgs['values'], flag: string, allowInfinity = false): number | undefined {
-  const text = stringValue(values[flag]);
-  if (text === undefined) return undefined;
-  if (allowInfinity && /^inf(inity)?$/i.test(text)) return Number.POSITIVE_INFINITY;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < 0)
-    throw new UsageError(`--${flag} expects a whole number >= 0, got "${text}"`);
-  return value;
+  const value = values[flag];
+  return value === undefined ? undefined : wholeNumber(value, flag, 0, { min: 0, allowInfinity });
 }
 
 /** The config with the policy flags laid over what the config file said. */

@@ -6,11 +6,10 @@
  */
 
 import type { ServerStatus } from '../machines/supervisor/index.js';
-import { type Command, EXIT_OK, parseCommandArgs } from './args.js';
+import { type Command, EXIT_OK, parseCommandArgs, wholeNumber } from './args.js';
 import { Fleet, jsonRow, readConfig, renderTable } from './fleet.js';
 import { formatMs, paint, stderrLogger, useColor } from './output.js';
 import { loadClient } from './sdk.js';
-import { msOption } from './status.js';
 
 const DEFAULT_PING_MS = 5000;
 const REDRAW_MS = 250;
@@ -52,8 +51,8 @@ export const watchCommand: Command = {
       process.stdout.write(usage);
       return EXIT_OK;
     }
-    const pingMs = msOption(args.values.interval, 'interval', DEFAULT_PING_MS);
-    const durationMs = msOption(args.values.duration, 'duration', Number.POSITIVE_INFINITY);
+    const pingMs = wholeNumber(args.values.interval, 'interval', DEFAULT_PING_MS);
+    const durationMs = wholeNumber(args.values.duration, 'duration', Number.POSITIVE_INFINITY);
     const loaded = readConfig(args.values.config as string | undefined);
     const Client = await loadClient();
     if (Client === undefined) throw new Error('lifeline watch needs @modelcontextprotocol/sdk installed');
