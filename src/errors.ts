@@ -40,6 +40,7 @@ export const ErrorCode = {
   Docker: 'LIFELINE_ERR_DOCKER',
   DockerEngine: 'LIFELINE_ERR_DOCKER_ENGINE',
   DockerImage: 'LIFELINE_ERR_DOCKER_IMAGE',
+  DockerMissing: 'LIFELINE_ERR_DOCKER_MISSING',
 } as const;
 
 /** One of the {@link ErrorCode} strings. */

@@ -147,6 +147,8 @@ function rawAttachClient(setup) {
 /** Ours on a Docker configuration: the echo server in the image, no network, never pulled. */
 const oursDocker = (setup) =>
   oursClient({
+    // oursClient's stdio `command` is not an option of a Docker link.
+    command: undefined,
     type: 'docker',
     image: setup.image,
     args: [setup.node, ECHO_IN_IMAGE],

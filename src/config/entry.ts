@@ -7,12 +7,13 @@
 
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { closest } from '../runtime/did-you-mean.js';
 import { resolveConfig, type TransportConfig } from '../runtime/options.js';
 import { isWebSocketUrl } from '../runtime/options-http.js';
+import { POLICY_NAMES, unknownKey } from '../runtime/options-keys.js';
 import { parseDotenv } from './dotenv.js';
 import { readText } from './files.js';
 import { interpolate, type Variables } from './interpolate.js';
-import { POLICY_NAMES } from './policy.js';
 import type { ServerType } from './types.js';
 import { isObject, kind } from './values.js';
 
@@ -86,7 +87,10 @@ function read(name: string, raw: unknown, context: EntryContext, problems: strin
   const values = interpolate(picked, '', context.variables, problems) as Record<string, unknown>;
   if (values.url === undefined && values.serverUrl !== undefined) values.url = values.serverUrl;
   const type = typeOf(values, problems);
-  if (type === undefined) return undefined;
+  if (type === undefined) {
+    if (values.type === undefined) misspelledTargets(raw, problems);
+    return undefined;
+  }
 
   const config: Record<string, unknown> = {};
   // An explicit type stays as written (`stdio` keeps `docker run` as the CLI); an image needs one.
@@ -143,6 +147,20 @@ function typeOf(values: Record<string, unknown>, problems: string[]): ServerType
     'type: cannot infer the transport; give command (stdio), url (http, sse, ws) or image (docker)',
   );
   return undefined;
+}
+
+const TARGET_KEYS = ['command', 'url', 'image'];
+
+/**
+ * When nothing names the transport, a key one slip away from `command`, `url` or `image` is
+ * the likely reason. Other keys stay unreported: they may be another host's own.
+ */
+function misspelledTargets(raw: Record<string, unknown>, problems: string[]): void {
+  if (TARGET_KEYS.some((key) => raw[key] !== undefined)) return;
+  for (const key of Object.keys(raw)) {
+    if (!READ.has(key) && closest(key, TARGET_KEYS) !== undefined)
+      problems.push(`${key}: ${unknownKey(key, TARGET_KEYS)}`);
+  }
 }
 
 /** Reads `envFile` into `config.env`; the entry's own `env` wins. */

@@ -9,40 +9,14 @@
  * }
  * ```
  *
- * Unknown keys are problems: a typo must not pass silently.
+ * Unknown keys are problems, with a suggestion for a near miss (the check `createTransport()`
+ * and `createSupervisor()` make too): a typo must not pass silently.
  */
 
-import type { HeartbeatPolicy, ReconnectPolicy, TimeoutPolicy } from '../machines/policy.js';
-import {
-  type CommonConfig,
-  commonProblems,
-  type LimitsPolicy,
-  type QueuePolicy,
-} from '../runtime/options.js';
+import { policyProblems } from '../runtime/options.js';
+import { checkKeys, POLICY_NAMES } from '../runtime/options-keys.js';
 import type { ServerPolicy } from './types.js';
 import { isObject, kind } from './values.js';
-
-/** Every policy key and its keys; typed so a key added to a policy must be added here. */
-const POLICY_KEYS: { readonly [K in keyof ServerPolicy]-?: readonly string[] } = {
-  reconnect: keysOf<ReconnectPolicy>({
-    initialDelayMs: true,
-    multiplier: true,
-    jitter: true,
-    maxDelayMs: true,
-    maxAttempts: true,
-  }),
-  timeouts: keysOf<TimeoutPolicy>({ connectMs: true, closeMs: true, requestMs: true }),
-  heartbeat: keysOf<HeartbeatPolicy>({ intervalMs: true, timeoutMs: true }),
-  queue: keysOf<QueuePolicy>({ maxMessages: true, maxBytes: true }),
-  limits: keysOf<LimitsPolicy>({ maxMessageBytes: true }),
-};
-
-/** The policy keys a server entry may not hold (they go in the `lifeline` block). */
-export const POLICY_NAMES = Object.keys(POLICY_KEYS) as readonly (keyof ServerPolicy)[];
-
-function keysOf<T>(keys: { readonly [K in keyof T]-?: true }): readonly string[] {
-  return Object.keys(keys);
-}
 
 /** The `lifeline` block, checked. */
 export interface LifelineBlock {
@@ -69,10 +43,7 @@ export function checkLifeline(
     problems.push(`lifeline: expected an object with defaults and servers, got ${kind(value)}`);
     return block;
   }
-  for (const key of Object.keys(value)) {
-    if (key !== 'defaults' && key !== 'servers')
-      problems.push(`lifeline.${key}: unknown key; expected defaults or servers`);
-  }
+  checkKeys(value, ['defaults', 'servers'], 'lifeline', problems);
   if (value.defaults !== undefined)
     block.defaults = checkPolicy(value.defaults, 'lifeline.defaults', problems);
   const servers = value.servers;
@@ -100,28 +71,13 @@ function checkPolicy(value: unknown, where: string, problems: string[]): ServerP
     problems.push(`${where}: expected an object of ${POLICY_NAMES.join(', ')}, got ${kind(value)}`);
     return {};
   }
-  const policy: Record<string, unknown> = {};
-  for (const [key, part] of Object.entries(value)) {
-    const known = Object.hasOwn(POLICY_KEYS, key) ? POLICY_KEYS[key as keyof ServerPolicy] : undefined;
-    if (known === undefined) {
-      problems.push(`${where}.${key}: unknown key; expected one of ${POLICY_NAMES.join(', ')}`);
-      continue;
-    }
-    if (!isObject(part)) {
-      policy[key] = part; // commonProblems names what was expected
-      continue;
-    }
-    const copy: Record<string, unknown> = {};
-    for (const [name, item] of Object.entries(part)) {
-      if (!known.includes(name))
-        problems.push(`${where}.${key}.${name}: unknown key; expected one of ${known.join(', ')}`);
-      // JSON has no Infinity: "Infinity" spells the default of maxAttempts.
-      else
-        copy[name] = key === 'reconnect' && name === 'maxAttempts' && item === 'Infinity' ? Infinity : item;
-    }
-    policy[key] = copy;
-  }
-  for (const problem of commonProblems(policy as CommonConfig)) problems.push(`${where}.${problem}`);
+  // JSON has no Infinity: "Infinity" spells the default of maxAttempts.
+  const reconnect = value.reconnect;
+  const policy =
+    isObject(reconnect) && reconnect.maxAttempts === 'Infinity'
+      ? { ...value, reconnect: { ...reconnect, maxAttempts: Infinity } }
+      : value;
+  problems.push(...policyProblems(policy, where));
   return policy as ServerPolicy;
 }
 

@@ -7,6 +7,7 @@
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../codec/ndjson.js';
 import { type ConnectionPolicy, DEFAULT_POLICY } from '../machines/policy.js';
 import type { CommonConfig, LimitsPolicy, QueuePolicy, ResolvedConfig } from './options.js';
+import { checkKeys, POLICY_KEYS, POLICY_NAMES, type PolicyConfig } from './options-keys.js';
 
 export const DEFAULT_QUEUE: QueuePolicy = { maxMessages: 1000, maxBytes: 16 * 1024 * 1024 };
 export const DEFAULT_LIMITS: LimitsPolicy = { maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES };
@@ -49,11 +50,31 @@ export function checkObject(
   return false;
 }
 
+/** {@link checkObject}, then the object's keys against the policy object's own. */
+function checkPolicyObject(
+  problems: Problems,
+  key: keyof PolicyConfig,
+  value: unknown,
+): value is Record<string, unknown> | undefined {
+  if (!checkObject(problems, key, value)) return false;
+  if (value !== undefined) checkKeys(value, POLICY_KEYS[key], key, problems);
+  return true;
+}
+
+/**
+ * The keys that hold a value: `{ maxAttempts: undefined }` means the default, as an absent key
+ * does, instead of overwriting the default with undefined.
+ */
+function defined<T extends object>(value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
+
 function resolvePolicy(config: CommonConfig, problems: Problems): ConnectionPolicy {
   const reconnect = config.reconnect ?? {};
   const timeouts = config.timeouts ?? {};
   const heartbeat = config.heartbeat ?? {};
-  if (checkObject(problems, 'reconnect', config.reconnect)) {
+  if (checkPolicyObject(problems, 'reconnect', config.reconnect)) {
     checkNumber(problems, 'reconnect.initialDelayMs', reconnect.initialDelayMs, 0);
     checkNumber(problems, 'reconnect.multiplier', reconnect.multiplier, 1);
     checkNumber(problems, 'reconnect.maxDelayMs', reconnect.maxDelayMs, 0);
@@ -67,12 +88,12 @@ function resolvePolicy(config: CommonConfig, problems: Problems): ConnectionPoli
       problems.push(`reconnect.jitter: expected a number from 0 to 1 or "full", got ${describe(jitter)}`);
     }
   }
-  if (checkObject(problems, 'timeouts', config.timeouts)) {
+  if (checkPolicyObject(problems, 'timeouts', config.timeouts)) {
     checkNumber(problems, 'timeouts.connectMs', timeouts.connectMs, 1);
     checkNumber(problems, 'timeouts.closeMs', timeouts.closeMs, 0);
     checkNumber(problems, 'timeouts.requestMs', timeouts.requestMs, 1);
   }
-  if (checkObject(problems, 'heartbeat', config.heartbeat)) {
+  if (checkPolicyObject(problems, 'heartbeat', config.heartbeat)) {
     checkNumber(problems, 'heartbeat.intervalMs', heartbeat.intervalMs, 0);
     checkNumber(problems, 'heartbeat.timeoutMs', heartbeat.timeoutMs, 1);
   }
@@ -82,20 +103,27 @@ function resolvePolicy(config: CommonConfig, problems: Problems): ConnectionPoli
   };
   if (timeouts.requestMs !== undefined) resolvedTimeouts.requestMs = timeouts.requestMs;
   return {
-    reconnect: { ...DEFAULT_POLICY.reconnect, ...reconnect },
+    reconnect: { ...DEFAULT_POLICY.reconnect, ...defined(reconnect) },
     timeouts: resolvedTimeouts,
-    heartbeat: { ...DEFAULT_POLICY.heartbeat, ...heartbeat },
+    heartbeat: { ...DEFAULT_POLICY.heartbeat, ...defined(heartbeat) },
   };
 }
 
 /**
- * The problems of the options every transport type shares (`reconnect`, `timeouts`,
- * `heartbeat`, `queue`, `limits`, `logger`), one line each, as {@link resolveConfig} reports
- * them. For checking a policy block on its own (src/config's `lifeline` block).
+ * The problems of a policy object on its own (a supervisor's `defaults`, a file's
+ * `lifeline.defaults`): keys other than {@link POLICY_NAMES} at its top, then the keys and
+ * values of each policy object as {@link resolveCommon} checks them, each line starting with
+ * `where.`.
  */
-export function commonProblems(config: CommonConfig): string[] {
+export function policyProblems(value: Readonly<Record<string, unknown>>, where: string): string[] {
   const problems: Problems = [];
-  resolveCommon(config, problems);
+  checkKeys(value, POLICY_NAMES, where, problems, { nested: POLICY_KEYS });
+  const policy = Object.fromEntries(
+    Object.entries(value).filter(([key]) => (POLICY_NAMES as readonly string[]).includes(key)),
+  );
+  const own: Problems = [];
+  resolveCommon(policy as CommonConfig, own);
+  for (const problem of own) problems.push(`${where}.${problem}`);
   return problems;
 }
 
@@ -105,11 +133,11 @@ export function resolveCommon(
   problems: Problems,
 ): Pick<ResolvedConfig, 'policy' | 'queue' | 'limits'> {
   const policy = resolvePolicy(config, problems);
-  if (checkObject(problems, 'queue', config.queue)) {
+  if (checkPolicyObject(problems, 'queue', config.queue)) {
     checkNumber(problems, 'queue.maxMessages', config.queue?.maxMessages, 0);
     checkNumber(problems, 'queue.maxBytes', config.queue?.maxBytes, 0);
   }
-  if (checkObject(problems, 'limits', config.limits)) {
+  if (checkPolicyObject(problems, 'limits', config.limits)) {
     checkNumber(problems, 'limits.maxMessageBytes', config.limits?.maxMessageBytes, 1);
   }
   if (config.name !== undefined && (typeof config.name !== 'string' || config.name.length === 0))
@@ -121,7 +149,7 @@ export function resolveCommon(
   }
   return {
     policy,
-    queue: { ...DEFAULT_QUEUE, ...config.queue },
-    limits: { ...DEFAULT_LIMITS, ...config.limits },
+    queue: { ...DEFAULT_QUEUE, ...defined(config.queue) },
+    limits: { ...DEFAULT_LIMITS, ...defined(config.limits) },
   };
 }

@@ -4,6 +4,7 @@
  */
 
 import type { DockerLinkOptions } from '../transports/docker/link.js';
+import { checkKeys, DOCKER_ENGINE_KEYS } from './options-keys.js';
 
 /** How to reach the engine, and what to add to the container. */
 export interface DockerEngineFields {
@@ -52,6 +53,10 @@ const VOLUME = /^[^:]+:\/[^:]*(:(ro|rw))?$/;
 const PORT = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(\/tcp)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+function isObject(value: unknown): value is DockerEngineFields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function isStrings(value: unknown): value is readonly string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
@@ -92,8 +97,9 @@ export function resolveDocker(config: DockerConfigFields, problems: string[]): R
     problems.push('network: expected a network name');
   if (config.stderr !== undefined && config.stderr !== 'diagnostics' && config.stderr !== 'ignore')
     problems.push('stderr: expected diagnostics or ignore');
-  const docker = config.docker ?? {};
-  if (typeof docker !== 'object' || docker === null) problems.push('docker: expected an object');
+  const docker = isObject(config.docker) ? config.docker : {};
+  if (config.docker !== undefined && !isObject(config.docker)) problems.push('docker: expected an object');
+  else checkKeys(docker, DOCKER_ENGINE_KEYS, 'docker', problems);
   if (docker.cpus !== undefined && !(typeof docker.cpus === 'number' && docker.cpus > 0))
     problems.push('docker.cpus: expected a number > 0');
   if (

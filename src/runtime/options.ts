@@ -6,6 +6,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import { ConfigError } from '../errors.js';
 import type { ConnectionPolicy, HeartbeatPolicy, ReconnectPolicy } from '../machines/policy.js';
+import { isDockerClientInstalled } from '../transports/docker/client.js';
 import type { StderrMode } from '../transports/stdio.js';
 import { liftDockerRun } from './docker-run.js';
 import type { Logger } from './logger.js';
@@ -21,9 +22,10 @@ import {
   resolveWs,
   type WsConfigFields,
 } from './options-http.js';
+import { POLICY_KEYS, TRANSPORT_KEYS, unknownKey } from './options-keys.js';
 import { secretValues } from './secrets.js';
 
-export { commonProblems, DEFAULT_LIMITS, DEFAULT_QUEUE } from './options-common.js';
+export { DEFAULT_LIMITS, DEFAULT_QUEUE, policyProblems } from './options-common.js';
 export type { ResolvedEndpoint, ResolvedHttp } from './options-http.js';
 export { secretValues } from './secrets.js';
 
@@ -136,23 +138,32 @@ const STDERR_MODES: readonly StderrMode[] = ['diagnostics', 'pipe', 'ignore', 'i
 type Problems = string[];
 
 /**
- * Applies defaults and checks a transport configuration.
+ * Applies defaults and checks a transport configuration: every key known to the transport,
+ * exactly one of `command`, `url` and `image` (or the one `type` names), every value.
  *
  * @throws {ConfigError} listing every problem found.
  */
 export function resolveConfig(config: TransportConfig): ResolvedConfig {
   const problems: Problems = [];
-  if (typeof config !== 'object' || config === null)
-    throw new ConfigError(['expected a configuration object']);
-  const named = (config as { type?: unknown }).type;
-  const type = named ?? inferType(config);
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new ConfigError([`expected a configuration object, got ${describe(config)}`]);
+  const type = checkShape(config as unknown as Record<string, unknown>, problems);
+  if (type === undefined) {
+    // No transport to check against: the shared options still have their say.
+    resolveCommon(config, problems);
+    throw new ConfigError(problems);
+  }
   if (type === 'http' || type === 'sse') return resolveHttpConfig(config as HttpConfig, problems);
   if (type === 'ws') return resolveWsConfig(config as WsConfig, problems);
   if (type === 'docker') return resolveDockerConfig(config as DockerConfig, problems);
-  if (named === undefined) {
-    // `docker run -i --rm …` whose flags all map cleanly: a managed container instead of the CLI.
+  if (config.type === undefined) {
+    // `docker run -i --rm …` whose flags all map cleanly: a managed container instead of the CLI,
+    // when the Docker transport's client (an optional dependency) is installed.
     const stdio = config as StdioConfig;
-    const lifted = isDockerCommand(stdio.command) ? liftDockerRun(stdio.args ?? [], stdio.env) : undefined;
+    const lifted =
+      isDockerCommand(stdio.command) && isDockerClientInstalled()
+        ? liftDockerRun(stdio.args ?? [], stdio.env)
+        : undefined;
     if (lifted !== undefined) {
       const {
         command: _command,
@@ -166,22 +177,75 @@ export function resolveConfig(config: TransportConfig): ResolvedConfig {
       return resolveDockerConfig({ ...common, ...lifted }, problems);
     }
   }
-  if (type !== 'stdio') {
-    throw new ConfigError([
-      named === undefined
-        ? 'type: cannot infer the transport; give `command` (stdio), `url` (http, ws) or `image` (docker)'
-        : `type: ${describe(named)} is not a transport this version supports (stdio, http, sse, ws, docker)`,
-    ]);
-  }
   return resolveStdioConfig(config as StdioConfig, problems);
 }
 
+type TransportType = 'stdio' | 'http' | 'sse' | 'ws' | 'docker';
+
+const TYPES: readonly TransportType[] = ['stdio', 'http', 'sse', 'ws', 'docker'];
+
+/** The key naming the server of each transport, and which transports each such key means. */
+const TARGET_KEY = { stdio: 'command', http: 'url', sse: 'url', ws: 'url', docker: 'image' } as const;
+const TARGETS = { command: 'stdio', url: 'http, sse, ws', image: 'docker' } as const;
+type TargetKey = keyof typeof TARGETS;
+
+/** Every key some transport takes, for a configuration whose transport is unknown. */
+const ANY_KEYS = [...new Set(Object.values(TRANSPORT_KEYS).flat())];
+
+function keysFor(type: TransportType): readonly string[] {
+  return TRANSPORT_KEYS[type === 'sse' ? 'http' : type];
+}
+
+/**
+ * Checks what decides the transport (`type`, and which of `command`, `url`, `image` are
+ * given) and the top-level keys; pushes one line per problem. A key whose value is undefined
+ * counts as absent, so `{ command, url: undefined }` is a stdio configuration.
+ *
+ * @returns the transport to check the rest against, or undefined when there is none (nothing
+ *   names one, or the keys and `type` disagree); a problem has then been pushed.
+ */
+function checkShape(config: Record<string, unknown>, problems: Problems): TransportType | undefined {
+  const targets = (Object.keys(TARGETS) as TargetKey[]).filter((key) => config[key] !== undefined);
+  const given = config.type;
+  let type = TYPES.find((known) => known === given);
+  let decided = true;
+  if (given !== undefined && type === undefined)
+    problems.push(`type: ${describe(given)} is not a transport this version supports (${TYPES.join(', ')})`);
+  if (type === undefined) {
+    const [only] = targets;
+    if (targets.length > 1) {
+      problems.push(
+        `${targets.join(', ')}: give only one of command (stdio), url (http, sse, ws) or image (docker), not ${targets.length === 2 ? 'both' : 'all three'}`,
+      );
+      decided = false;
+    } else if (only !== undefined) type = inferType(only, config.url);
+    else if (given === undefined)
+      problems.push(
+        'type: cannot infer the transport; give `command` (stdio), `url` (http, ws) or `image` (docker)',
+      );
+  } else if (config[TARGET_KEY[type]] === undefined && targets.length > 0) {
+    const others = targets.map((key) => `${key} (${TARGETS[key]})`).join(' or ');
+    problems.push(`${TARGET_KEY[type]}: missing; type "${type}" takes ${TARGET_KEY[type]}, not ${others}`);
+    decided = false;
+  }
+  const known = type === undefined ? ANY_KEYS : keysFor(type);
+  for (const [key, value] of Object.entries(config)) {
+    if (known.includes(key)) continue;
+    const owners = TYPES.filter((other) => keysFor(other).includes(key));
+    if (owners.length === 0) {
+      problems.push(`${key}: ${unknownKey(key, known, { nested: POLICY_KEYS, list: type !== undefined })}`);
+    } else if (value !== undefined && (decided || !(key in TARGETS))) {
+      problems.push(`${key}: not an option of the ${type} transport (${owners.join(', ')} only)`);
+    }
+  }
+  return decided ? type : undefined;
+}
+
 /** `command` means stdio; `image`, Docker; a `ws:`/`wss:` URL means WebSocket; any other URL, the HTTP family. */
-function inferType(config: object): string | undefined {
-  if ('command' in config) return 'stdio';
-  if ('image' in config) return 'docker';
-  if (!('url' in config)) return undefined;
-  return isWebSocketUrl(config.url) ? 'ws' : 'http';
+function inferType(target: TargetKey, url: unknown): TransportType {
+  if (target === 'command') return 'stdio';
+  if (target === 'image') return 'docker';
+  return isWebSocketUrl(url) ? 'ws' : 'http';
 }
 
 function isDockerCommand(command: unknown): boolean {

@@ -1,4 +1,4 @@
-// One server entry: the transport type, given or inferred (FACTS.md section 6), the keys taken
+// One server entry: the transport type, given or inferred (as the hosts and FastMCP do), the keys taken
 // from it, and how its problems are reported.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config files spell variables as ${…} in plain strings.
 

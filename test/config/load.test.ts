@@ -163,7 +163,7 @@ describe('parseConfig: problems', () => {
     const dir = make({ 'mcp.json': text });
     const error = configFileError(() => loadConfigFile(join(dir, 'mcp.json'), { env: {} }));
     expect(error.problems).toEqual([
-      'lifeline.servers["e"].reconnect.maxAttempt: unknown key; expected one of initialDelayMs, multiplier, jitter, maxDelayMs, maxAttempts',
+      'lifeline.servers["e"].reconnect.maxAttempt: unknown key; did you mean "maxAttempts"?',
       'server "a": args: expected an array of strings',
       'server "b": headers.Authorization: ${env:B_TOKEN} is not set',
       'server "c": type: expected one of stdio, http, sse, ws, docker, got "websocket"',

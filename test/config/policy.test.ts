@@ -66,11 +66,11 @@ describe('lifeline policy: problems', () => {
         servers: { a: { timeout: { connectMs: 1 }, timeouts: { connect: 1 } } },
       }),
     ).toEqual([
-      'lifeline.default: unknown key; expected defaults or servers',
+      'lifeline.default: unknown key; did you mean "defaults"?',
       'lifeline.defaults.retry: unknown key; expected one of reconnect, timeouts, heartbeat, queue, limits',
-      'lifeline.defaults.reconnect.maxAttempt: unknown key; expected one of initialDelayMs, multiplier, jitter, maxDelayMs, maxAttempts',
-      'lifeline.servers["a"].timeout: unknown key; expected one of reconnect, timeouts, heartbeat, queue, limits',
-      'lifeline.servers["a"].timeouts.connect: unknown key; expected one of connectMs, closeMs, requestMs',
+      'lifeline.defaults.reconnect.maxAttempt: unknown key; did you mean "maxAttempts"?',
+      'lifeline.servers["a"].timeout: unknown key; did you mean "timeouts"?',
+      'lifeline.servers["a"].timeouts.connect: unknown key; did you mean "connectMs"?',
     ]);
   });
 

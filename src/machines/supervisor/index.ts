@@ -9,15 +9,16 @@
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../runtime/logger.js';
-import { type Clock, type CommonConfig, resolveConfig, type TransportConfig } from '../../runtime/options.js';
+import type { Clock, CommonConfig, TransportConfig } from '../../runtime/options.js';
 import { LifelineTransport } from '../../runtime/transport.js';
 import type { ConnectionMachine } from '../connection.js';
-import { nextRandom, randomSeed } from '../policy.js';
 import { type ServerSummary, type SupervisorMachine, supervisorMachine } from './machine.js';
+import { fleetServers } from './options.js';
 import { type ServerStatus, statusOf, summaryOf } from './status.js';
 
 export type { ServerSummary, SupervisorContext, SupervisorEvent, SupervisorMachine } from './machine.js';
 export { serverSystemId, supervisorMachine } from './machine.js';
+export { FLEET_JITTER } from './options.js';
 export type { ServerStatus } from './status.js';
 
 /** The policy keys a supervisor's `defaults` may set for every server. */
@@ -54,14 +55,6 @@ export interface SupervisorCloseReport {
 
 const DEFAULT_CLOSE_DEADLINE_MS = 10_000;
 
-/**
- * The reconnect jitter of a supervised server that names none: ±50 % (one connection alone
- * defaults to ±20 %). Wide enough that a fleet's first retries after a shared backend's
- * restart spread over a whole initial delay, yet never earlier than half of it, so fewer early
- * attempts hit a backend still down than with full jitter; docs/benchmarks.md has the histograms.
- */
-export const FLEET_JITTER = 0.5;
-
 /** Many supervised connections, one actor system. */
 export class Supervisor {
   /** The root actor: the supervisor machine, whose children are the connection actors. */
@@ -73,29 +66,11 @@ export class Supervisor {
   #closing: Promise<SupervisorCloseReport> | undefined;
 
   constructor(config: SupervisorConfig) {
-    const entries = serverEntries(config.servers);
+    // Every configuration is checked before anything is spawned: one error lists every problem.
+    const built = fleetServers(config);
     const clock = config.clock;
     this.#now = clock?.now === undefined ? Date.now : () => (clock.now as () => number)();
     this.#closeDeadlineMs = config.closeDeadlineMs ?? DEFAULT_CLOSE_DEADLINE_MS;
-    // Every configuration is checked before anything is spawned: one error lists every problem.
-    const seeds = seedStream(config.seed);
-    const built = entries.map(({ name, config: server }) => ({
-      name,
-      config: fleetConfig(name, server, config, seeds()),
-    }));
-    const problems: string[] = [];
-    const names = new Set<string>();
-    for (const { name, config: server } of built) {
-      if (names.has(name)) problems.push(`server "${name}": the name is used twice`);
-      names.add(name);
-      try {
-        resolveConfig(server);
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        for (const problem of error.problems) problems.push(`server "${name}": ${problem}`);
-      }
-    }
-    if (problems.length > 0) throw new ConfigError(problems);
 
     const options: Parameters<typeof createActor<SupervisorMachine>>[1] = {};
     if (clock !== undefined) options.clock = clock as NonNullable<typeof options.clock>;
@@ -232,56 +207,6 @@ export class Supervisor {
   now(): number {
     return this.#now();
   }
-}
-
-/** `{ name: config }` or `[{ name, config }]`, as a list. */
-function serverEntries(servers: SupervisorConfig['servers']): { name: string; config: TransportConfig }[] {
-  if (Array.isArray(servers)) return [...(servers as { name: string; config: TransportConfig }[])];
-  return Object.entries(servers as Record<string, TransportConfig>).map(([name, config]) => ({
-    name,
-    config,
-  }));
-}
-
-/** A stream of distinct seeds: derived from `seed` when given, random otherwise. */
-function seedStream(seed: number | undefined): () => number {
-  let state = seed ?? randomSeed();
-  return () => {
-    const [unit, next] = nextRandom(state);
-    state = next;
-    return Math.floor(unit * 0x7fffffff);
-  };
-}
-
-/**
- * A server's configuration under the supervisor: the defaults under its own policy (key by
- * key), the fleet's jitter unless one of them names a jitter, the system's clock, logger, name and seed.
- */
-function fleetConfig(
-  name: string,
-  server: TransportConfig,
-  fleet: SupervisorConfig,
-  seed: number,
-): TransportConfig {
-  const defaults = fleet.defaults ?? {};
-  const merged: TransportConfig = { ...server, name: server.name ?? name, seed: server.seed ?? seed };
-  for (const key of ['reconnect', 'timeouts', 'heartbeat', 'queue', 'limits'] as const) {
-    const own = server[key];
-    const base = defaults[key];
-    if (base === undefined) continue;
-    (merged as unknown as Record<string, unknown>)[key] =
-      isPlainObject(own) && isPlainObject(base) ? { ...base, ...own } : (own ?? base);
-  }
-  if (merged.reconnect?.jitter === undefined)
-    merged.reconnect = { ...(isPlainObject(merged.reconnect) ? merged.reconnect : {}), jitter: FLEET_JITTER };
-  if (fleet.clock !== undefined) merged.clock = fleet.clock;
-  if (fleet.logger !== undefined && server.logger === undefined) merged.logger = fleet.logger;
-  delete merged.inspect; // the system's inspector sees every child
-  return merged;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

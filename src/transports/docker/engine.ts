@@ -7,10 +7,10 @@
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import Dockerode from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
 import { ErrorCode, LinkError } from '../../errors.js';
 import type { Diagnostic } from '../link.js';
+import { connectDocker, type DockerClient, type DockerProgressEvent, type DockerTarget } from './client.js';
 
 /** The label every container of ours carries: `<host>/<pid>/<process start>`. */
 export const OWNER_LABEL = 'io.mcp-lifeline.owner';
@@ -26,7 +26,7 @@ export interface EngineAddress {
 const clients = new Map<string, Engine>();
 
 /** Where an address points now: `host` (tcp), else `socketPath`, else `DOCKER_HOST`, else the default socket. */
-function target(address: EngineAddress): { socketPath: string } | { host: string; port: number } {
+function target(address: EngineAddress): DockerTarget {
   const host = address.host ?? (address.socketPath === undefined ? process.env.DOCKER_HOST : undefined);
   if (host !== undefined && !host.startsWith('unix://')) {
     const url = new URL(host.replace(/^tcp:/, 'http:'));
@@ -71,13 +71,26 @@ function processStart(pid: number): string | undefined {
 }
 
 export class Engine {
-  readonly docker: Dockerode;
+  readonly #target: DockerTarget;
   readonly #where: string;
+  #client: Promise<DockerClient> | undefined;
   #swept: Promise<void> | undefined;
 
-  constructor(where: ReturnType<typeof target>, name: string) {
-    this.docker = new Dockerode('socketPath' in where ? where : { ...where, protocol: 'http' });
+  constructor(where: DockerTarget, name: string) {
+    this.#target = where;
     this.#where = name;
+  }
+
+  /**
+   * The API client, made at the first call: dockerode is loaded only when a Docker link starts.
+   * Rejects with `LIFELINE_ERR_DOCKER_MISSING` when dockerode is not installed.
+   */
+  client(): Promise<DockerClient> {
+    this.#client ??= connectDocker(this.#target).catch((error: unknown) => {
+      this.#client = undefined;
+      throw error;
+    });
+    return this.#client;
   }
 
   /** Where the engine is, for messages. */
@@ -108,13 +121,14 @@ export class Engine {
 
   async #sweep(report: (diagnostic: Diagnostic) => void): Promise<void> {
     const here = `${hostname()}/`;
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+    const docker = await this.client();
+    const containers = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
     for (const info of containers) {
       const owner = info.Labels?.[OWNER_LABEL] ?? '';
       if (!owner.startsWith(here)) continue;
       const pid = Number(owner.split('/')[1]);
       if (Number.isInteger(pid) && ownerId(pid) === owner) continue;
-      await this.docker
+      await docker
         .getContainer(info.Id)
         .remove({ force: true })
         .catch(() => undefined);
@@ -135,8 +149,9 @@ export class Engine {
     pull: 'missing' | 'never',
     report: (diagnostic: Diagnostic) => void,
   ): Promise<void> {
+    const docker = await this.client();
     try {
-      await this.docker.getImage(image).inspect();
+      await docker.getImage(image).inspect();
       return;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404)
@@ -144,7 +159,7 @@ export class Engine {
     }
     if (pull === 'never')
       throw imageError(`Image ${image} is not present on the engine, and docker.pull is "never"`);
-    await pRetry(() => this.#pull(image, report), {
+    await pRetry(() => this.#pull(docker, image, report), {
       retries: 2,
       minTimeout: 500,
       onFailedAttempt: ({ error, attemptNumber }) =>
@@ -156,19 +171,19 @@ export class Engine {
     });
   }
 
-  async #pull(image: string, report: (diagnostic: Diagnostic) => void): Promise<void> {
+  async #pull(docker: DockerClient, image: string, report: (diagnostic: Diagnostic) => void): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker.pull(image);
+      stream = await docker.pull(image);
     } catch (error) {
       throw pullFailure(error, image, this.#where);
     }
     let last = '';
     await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
+      docker.modem.followProgress(
         stream,
         (error: unknown) => (error ? reject(pullFailure(error, image, this.#where)) : resolve()),
-        (event: { status?: string; progress?: string; id?: string; error?: string }) => {
+        (event: DockerProgressEvent) => {
           const line = [event.id, event.status, event.progress].filter(Boolean).join(' ');
           if (event.status !== undefined && event.status !== last) {
             last = event.status;

@@ -8,13 +8,13 @@
  */
 
 import type { Duplex } from 'node:stream';
-import type Dockerode from 'dockerode';
 import { fromCallback } from 'xstate';
 import { ErrorCode, LinkError } from '../../errors.js';
 import { LinkLife } from '../life.js';
 import { createLineSplitter } from '../lines.js';
 import type { LinkCloseEvent, LinkSink, ReleasingLinkLogic } from '../link.js';
 import { createStdinWriter, createStdoutDecoder } from '../pipe.js';
+import type { DockerContainer, DockerCreateBody } from './client.js';
 import { createDemuxer } from './demux.js';
 import { CONNECTION_LABEL, type EngineAddress, engineFor, OWNER_LABEL, ownerId } from './engine.js';
 
@@ -43,7 +43,7 @@ export interface DockerLinkOptions {
 const EXIT_GRACE_MS = 500;
 
 /** The body of the engine's container-create request. */
-export function createBody(options: DockerLinkOptions, connection: string): Dockerode.ContainerCreateOptions {
+export function createBody(options: DockerLinkOptions, connection: string): DockerCreateBody {
   const { HostConfig: extraHost = {}, ...extra } = options.create as { HostConfig?: Record<string, unknown> };
   const hostConfig: Record<string, unknown> = {
     Init: options.init,
@@ -65,7 +65,7 @@ export function createBody(options: DockerLinkOptions, connection: string): Dock
     exposed[`${container}/tcp`] = {};
   }
   if (options.ports.length > 0) hostConfig.PortBindings = bindings;
-  const body: Dockerode.ContainerCreateOptions = {
+  const body: DockerCreateBody = {
     Image: options.image,
     Env: Object.entries(options.env).map(([name, value]) => `${name}=${value}`),
     OpenStdin: true,
@@ -87,8 +87,8 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
   /** Removals under way, of this connection's containers: a close waits for them. */
   const removals = new Set<Promise<void>>();
   /** Containers whose removal met an unreachable engine: removed again once it answers. */
-  const unremoved = new Set<Dockerode.Container>();
-  const remove = (container: Dockerode.Container): Promise<void> => {
+  const unremoved = new Set<DockerContainer>();
+  const remove = (container: DockerContainer): Promise<void> => {
     unremoved.delete(container);
     const removal = container
       .remove({ force: true })
@@ -110,7 +110,7 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
   const logic = fromCallback<LinkCloseEvent, { attempt: number }>(({ sendBack, receive }) => {
     const life = new LinkLife(sendBack);
     const report = (diagnostic: Parameters<LinkSink['diagnostic']>[0]): void => sink.diagnostic(diagnostic);
-    let container: Dockerode.Container | undefined;
+    let container: DockerContainer | undefined;
     let stream: Duplex | undefined;
     let exitTimer: NodeJS.Timeout | undefined;
     links += 1;
@@ -121,7 +121,7 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
       life.down(error);
     };
 
-    const attached = (attach: Duplex, created: Dockerode.Container): void => {
+    const attached = (attach: Duplex, created: DockerContainer): void => {
       stream = attach;
       const decoder = createStdoutDecoder(sink, options.maxMessageBytes, 'stdout');
       const stderrLines =
@@ -165,7 +165,8 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
       // The engine answers again: what it could not remove before goes now.
       removeLeftovers();
       if (!life.live) return;
-      const created = await engine.docker.createContainer(createBody(options, connection));
+      const docker = await engine.client();
+      const created = await docker.createContainer(createBody(options, connection));
       container = created;
       if (!life.live) return;
       const attach = (await created.attach({
