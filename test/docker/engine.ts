@@ -3,8 +3,9 @@
 // started on its own socket under /tmp/lifeline-dockerd-<uid>[-<instance>]/ (no bridge, no iptables: only
 // `--network none` and `host` work) and shared by every test file and worker that asks for the same
 // instance. It runs detached from the test processes (its own session, output in dockerd.log there), so it
-// never holds vitest open; it stays up after the run for the next one, and `.ci/run` stops it at the end
-// (by hand: `kill $(cat /tmp/lifeline-dockerd-$(id -u)/docker.pid)`; its containerd exits with it).
+// never holds vitest open. The run's global teardown (test/global-setup.ts) stops every engine the run
+// started; LIFELINE_KEEP_DOCKERD=1 keeps them up for the next run (by hand then:
+// `kill $(cat /tmp/lifeline-dockerd-$(id -u)/docker.pid)`; its containerd exits with it).
 // Without an engine the answer is `{ skipped: reason }`, or an error when CI=true or
 // LIFELINE_REQUIRE_DOCKER=1 (there the Docker tests must run).
 
@@ -16,6 +17,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   statSync,
   truncateSync,
@@ -236,6 +238,53 @@ function cmdlineIncludes(pid: number, needle: string): boolean {
   }
 }
 
+/** The variable naming the test run (set by test/global-setup.ts, inherited by the workers). */
+export const TEST_RUN_ENV = 'LIFELINE_TEST_RUN';
+
+/** A private engine whose dockerd is running now: its folder, the daemon's pid, and the run that started it. */
+export interface RunningEngine {
+  dir: string;
+  pid: number;
+  /** The value of LIFELINE_TEST_RUN in the process that started it; '' if none or unknown. */
+  startedByRun: string;
+}
+
+/**
+ * The private engines (every instance, /tmp/lifeline-dockerd-<uid>[-<name>]) whose dockerd runs now. A pid
+ * counts only if its command line names the engine's folder: pidfiles outlive killed daemons, pids get reused.
+ */
+export function runningPrivateEngines(): RunningEngine[] {
+  const prefix = engineDir().split('/').pop() ?? '';
+  let names: string[];
+  try {
+    names = readdirSync('/tmp');
+  } catch {
+    return [];
+  }
+  const engines: RunningEngine[] = [];
+  for (const name of names) {
+    if (name !== prefix && !(name.startsWith(`${prefix}-`) && name !== `${prefix}-locks`)) continue;
+    const dir = join('/tmp', name);
+    const pid = livePid(join(dir, 'docker.pid'));
+    if (pid === undefined || !cmdlineIncludes(pid, dir)) continue;
+    let startedByRun = '';
+    try {
+      startedByRun = readFileSync(join(dir, 'started-by-run'), 'utf8').trim();
+    } catch {
+      // Started before runs were recorded.
+    }
+    engines.push({ dir, pid, startedByRun });
+  }
+  return engines;
+}
+
+/** Stops the private engine in `dir` (dockerd, then its containerd if it stayed), as `DockerEngine.stop()`. */
+export function stopPrivateEngine(dir: string): Promise<void> {
+  const dockerd = findDockerd();
+  if (dockerd === undefined) throw new Error('stopPrivateEngine: no dockerd installed');
+  return new PrivateEngine(dockerd, dir).stop();
+}
+
 class PrivateEngine implements DockerEngine {
   readonly owned = true;
   readonly dir: string;
@@ -292,6 +341,8 @@ class PrivateEngine implements DockerEngine {
       }
     }
     // An empty config file: /etc/docker/daemon.json (hosts, bridges, registries) must not leak in.
+    // Which test run started it: that run's global teardown stops it (test/global-setup.ts).
+    writeFileSync(join(this.dir, 'started-by-run'), `${process.env[TEST_RUN_ENV] ?? ''}\n`);
     const config = join(this.dir, 'daemon.json');
     writeFileSync(config, '{}\n');
     try {
