@@ -5,6 +5,8 @@
  */
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { closest } from '../runtime/did-you-mean.js';
+import { LEVELS, type LogLevel } from './output.js';
 
 /** Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C). */
 export const EXIT_OK = 0;
@@ -23,7 +25,7 @@ export interface Command {
   run(argv: readonly string[]): Promise<number>;
 }
 
-/** A mistake in how the command was called: printed with a usage hint, exit code 2. */
+/** A mistake in how the command was called: one line and a pointer to the help, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -37,14 +39,45 @@ export interface ParsedArgs {
   help: boolean;
 }
 
+/** The flags every command takes for its logs (on stderr). */
+export const LOG_OPTIONS = {
+  verbose: { type: 'boolean' },
+  'log-level': { type: 'string' },
+} as const;
+
+/** The help lines for {@link LOG_OPTIONS}, naming the command's default level. */
+export function logUsage(fallback: LogLevel = 'silent'): string[] {
+  return [
+    `  --log-level LEVEL  Log on stderr: debug, info, warn, error or silent (default ${fallback})`,
+    "  --verbose          Short for --log-level debug (every connection event, the server's stderr)",
+  ];
+}
+
 /**
- * Parses a command's arguments strictly (unknown flags are a {@link UsageError}). `--help` and
- * `-h` are always accepted.
+ * The log level of `--log-level` or `--verbose` (debug); `fallback` without either.
+ *
+ * @throws {UsageError} for an unknown level, or both flags.
+ */
+export function logLevelOf(values: ParsedArgs['values'], fallback: LogLevel): LogLevel {
+  const level = values['log-level'];
+  if (level === undefined) return values.verbose === true ? 'debug' : fallback;
+  if (values.verbose === true) throw new UsageError('give --verbose or --log-level, not both');
+  const levels: readonly string[] = [...LEVELS, 'silent'];
+  if (typeof level !== 'string' || !levels.includes(level))
+    throw new UsageError(`--log-level expects one of ${levels.join(', ')}, got "${String(level)}"`);
+  return level as LogLevel;
+}
+
+/**
+ * Parses a command's arguments strictly. `--help` and `-h` are always accepted. A mistake is
+ * a {@link UsageError} of one line: an unknown flag names the closest known one (of `options`
+ * and `alsoKnown`, flags the caller takes out before parsing).
  */
 export function parseCommandArgs(
   argv: readonly string[],
   options: Options,
   allowPositionals = false,
+  alsoKnown: readonly string[] = [],
 ): ParsedArgs {
   try {
     const parsed = parseArgs({
@@ -59,8 +92,28 @@ export function parseCommandArgs(
     }
     return { values, positionals: parsed.positionals, help: values.help === true };
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw parseError(error, [...Object.keys(options), ...alsoKnown, 'help']);
   }
+}
+
+/** Node's parser explains itself in terms of its own API; say it in the command's terms. */
+function parseError(error: unknown, known: readonly string[]): UsageError {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const quoted = /'([^']*)'/.exec(text)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const close = quoted.startsWith('--') ? closest(quoted.slice(2), known) : undefined;
+    return new UsageError(
+      `unknown option ${quoted}${close === undefined ? '' : ` (did you mean --${close}?)`}`,
+    );
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = quoted.split(' ')[0] ?? quoted;
+    return new UsageError(/does not take/.test(text) ? `${flag} takes no value` : `${flag} needs a value`);
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return new UsageError(`unexpected argument "${quoted}" (this command takes options only)`);
+  return new UsageError(text);
 }
 
 /**

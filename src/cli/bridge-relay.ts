@@ -181,8 +181,11 @@ function idFromHead(head: string): JsonRpcRequest['id'] | null {
 
 /**
  * What JSON-RPC answers to a bad line: a parse error (id null) for broken JSON, an invalid
- * request for a request-like value (with its id when it can be read); nothing for a broken
- * response, which has nobody waiting for an answer.
+ * request for any other value that is not a message (with its id when it can be read, else
+ * null); nothing for a broken response (it has `result` or `error`), which has nobody waiting
+ * for an answer.
+ *
+ * @see https://www.jsonrpc.org/specification#error_object
  */
 export function answerFor(problem: NdjsonProblem): object | undefined {
   const error = (code: number, text: string, id: JsonRpcRequest['id'] | null) => ({
@@ -201,7 +204,11 @@ export function answerFor(problem: NdjsonProblem): object | undefined {
     value = undefined;
   }
   const looksLikeResponse =
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !('method' in value);
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !('method' in value) &&
+    ('result' in value || 'error' in value);
   if (looksLikeResponse) return undefined;
   return error(RpcErrorCode.InvalidRequest, `Invalid Request: ${reason}`, id);
 }

@@ -8,9 +8,17 @@ import { createNdjsonDecoder } from '../codec/ndjson.js';
 import { createRedactingLogger } from '../runtime/logger.js';
 import { resolveConfig } from '../runtime/options.js';
 import { createTransport } from '../runtime/transport.js';
-import { type Command, EXIT_INTERRUPTED, EXIT_OK, onEarlyExit, UsageError } from './args.js';
+import {
+  type Command,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  LOG_OPTIONS,
+  logLevelOf,
+  logUsage,
+  onEarlyExit,
+} from './args.js';
 import { Relay } from './bridge-relay.js';
-import { LEVELS, type LogLevel, stderrLogger } from './output.js';
+import { type LogLevel, stderrLogger } from './output.js';
 import { message, withTimeout } from './sdk.js';
 import { parseTargetCommand, type ResolvedTarget, TARGET_USAGE } from './target.js';
 
@@ -69,14 +77,6 @@ async function runBridge(target: ResolvedTarget, level: LogLevel): Promise<numbe
   return code;
 }
 
-function logLevel(value: string | boolean | undefined): LogLevel {
-  if (value === undefined) return 'info';
-  const levels: readonly string[] = [...LEVELS, 'silent'];
-  if (typeof value !== 'string' || !levels.includes(value))
-    throw new UsageError(`--log-level expects one of ${levels.join(', ')}, got "${String(value)}"`);
-  return value as LogLevel;
-}
-
 export const bridgeCommand: Command = {
   name: 'bridge',
   summary: 'Serve a target over stdio for a desktop MCP host, supervised (reconnects, replays the session)',
@@ -96,18 +96,18 @@ export const bridgeCommand: Command = {
     '',
     ...TARGET_USAGE,
     '',
-    'Options:',
-    "  --log-level LEVEL  debug, info (default), warn, error or silent; debug shows the server's stderr",
+    'Options (logs go to stderr; stdout carries only JSON-RPC):',
+    ...logUsage('info'),
     '  -h, --help         Show this help',
     '',
   ].join('\n'),
   run: async (argv) => {
-    const args = parseTargetCommand(argv, { 'log-level': { type: 'string' } });
+    const args = parseTargetCommand(argv, LOG_OPTIONS);
     if (args.help) {
       process.stdout.write(bridgeCommand.usage);
       return EXIT_OK;
     }
-    const level = logLevel(args.values['log-level']);
+    const level = logLevelOf(args.values, 'info');
     return runBridge(args.target(), level);
   },
 };

@@ -4,17 +4,21 @@
  * stderr; stdout carries only the answer (text, or JSON with `--json`).
  */
 
+import { CONNECTION_LOST_RPC_CODE, type LifelineError } from '../errors.js';
 import { createTransport, type LifecycleStatus, type LifelineTransport } from '../runtime/transport.js';
 import {
   type Command,
   EXIT_FAILURE,
   EXIT_INTERRUPTED,
   EXIT_OK,
+  LOG_OPTIONS,
+  logLevelOf,
+  logUsage,
   onEarlyExit,
   UsageError,
   wholeNumber,
 } from './args.js';
-import { formatMs } from './output.js';
+import { commandLogger, formatMs, type LogLevel } from './output.js';
 import { type DemoClient, loadClient, message, textOf, withTimeout } from './sdk.js';
 import { parseTargetCommand, type ResolvedTarget, TARGET_USAGE } from './target.js';
 
@@ -28,6 +32,7 @@ interface ConnectOptions {
   json: boolean;
   timeoutMs: number;
   call: { name: string; arguments: Record<string, unknown> } | undefined;
+  level: LogLevel;
 }
 
 type Tool = { name: string; description?: string | undefined };
@@ -36,16 +41,22 @@ function progress(text: string): void {
   process.stderr.write(`lifeline connect: ${text}\n`);
 }
 
-/** Progress for the long steps: every retry, with its number, its delay and why. */
-function reportProgress(target: ResolvedTarget, status: LifecycleStatus): void {
-  if (status.state === 'reconnecting') {
-    const why = status.error === undefined ? '' : `: ${status.error.message}`;
-    progress(
-      `connecting to ${target.name}… (attempt ${status.attempt + 1}, retrying in ${formatMs(status.delayMs)})${why}`,
-    );
-  } else if (status.state === 'failed') {
-    progress(`gave up on ${target.name}: ${status.error?.message ?? 'unknown error'}`);
-  }
+/** A retry, numbered as `status` and `watch` number them: why, which retry, and when. */
+function retryLine(target: ResolvedTarget, status: LifecycleStatus): string {
+  const why = status.error?.message ?? 'the link went down';
+  return `${target.name}: ${why}; retry ${status.attempt} in ${formatMs(status.delayMs)}`;
+}
+
+/**
+ * Why connecting failed, said once: a handshake answered "connection lost" failed for the
+ * transport's own reason (a server that exited, with its last stderr lines); otherwise the
+ * client's error, with the transport's last one when it adds something.
+ */
+function whyNot(error: unknown, last: LifelineError | undefined): string {
+  const text = message(error);
+  if (last === undefined) return text;
+  if ((error as { code?: unknown } | null)?.code === CONNECTION_LOST_RPC_CODE) return last.message;
+  return text.includes(last.message) ? text : `${text} (last error: ${last.message})`;
 }
 
 async function listAllTools(client: DemoClient, timeout: number): Promise<Tool[]> {
@@ -106,10 +117,7 @@ async function session(
       `connecting to ${target.name}`,
     );
   } catch (error) {
-    const last = transport.status.error;
-    const cause =
-      last !== undefined && last.message !== message(error) ? ` (last error: ${last.message})` : '';
-    progress(`could not connect to ${target.name}: ${message(error)}${cause}`);
+    progress(`could not connect to ${target.name}: ${whyNot(error, transport.status.error)}`);
     return EXIT_FAILURE;
   }
   const server = describeServer(client, transport, target);
@@ -138,9 +146,20 @@ async function runConnect(options: ConnectOptions): Promise<number> {
     progress('needs the MCP TypeScript SDK (v1): npm install @modelcontextprotocol/sdk');
     return EXIT_FAILURE;
   }
-  const transport = createTransport(options.target.config);
+  const logger = commandLogger(options.level, options.target.name);
+  const transport = createTransport(
+    logger === undefined ? options.target.config : { ...options.target.config, logger },
+  );
   const forget = onEarlyExit(() => transport.close());
-  transport.subscribe((status) => reportProgress(options.target, status));
+  let concluded = false;
+  transport.subscribe((status) => {
+    if (status.state !== 'reconnecting') return;
+    // A server that dies during the handshake fails it within this tick (its request is answered
+    // "connection lost"): then the end says why, and no retry is promised that will not come.
+    setImmediate(() => {
+      if (!concluded && transport.state === 'reconnecting') progress(retryLine(options.target, status));
+    });
+  });
   const client = new Client({ name: 'lifeline-connect', version: '1.0.0' });
 
   // Ctrl-C (or SIGTERM) closes the connection and exits 130; a second one exits at once.
@@ -162,6 +181,7 @@ async function runConnect(options: ConnectOptions): Promise<number> {
     progress(`failed: ${message(error)}`);
     return EXIT_FAILURE;
   } finally {
+    concluded = true;
     // Always released: a process group killed, a container removed.
     await withTimeout(transport.close(), CLOSE_LIMIT_MS, `closing ${options.target.name}`).catch((error) =>
       progress(message(error)),
@@ -207,11 +227,12 @@ export const connectCommand: Command = {
     ...TARGET_USAGE,
     '',
     'Options:',
-    '  --call TOOL     Call this tool and print its result instead of the tool list',
-    "  --args JSON     The tool's arguments, a JSON object (with --call)",
-    '  --json          Print JSON on stdout: {server, tools}, or the raw tool result',
-    `  --timeout MS    Give up connecting after MS, and on each request (default ${DEFAULT_TIMEOUT_MS})`,
-    '  -h, --help      Show this help',
+    '  --call TOOL        Call this tool and print its result instead of the tool list',
+    "  --args JSON        The tool's arguments, a JSON object (with --call)",
+    '  --json             Print JSON on stdout: {server, tools}, or the raw tool result',
+    `  --timeout MS       Give up connecting after MS, and on each request (default ${DEFAULT_TIMEOUT_MS})`,
+    ...logUsage(),
+    '  -h, --help         Show this help',
     '',
     'Exit codes: 0 ok, 1 could not connect or the tool failed, 2 usage or config error, 130 interrupted.',
     '',
@@ -222,6 +243,7 @@ export const connectCommand: Command = {
       args: { type: 'string' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },
+      ...LOG_OPTIONS,
     });
     if (args.help) {
       process.stdout.write(connectCommand.usage);
@@ -229,6 +251,7 @@ export const connectCommand: Command = {
     }
     const timeoutMs = wholeNumber(args.values.timeout, 'timeout', DEFAULT_TIMEOUT_MS);
     const call = parseCall(args.values.call, args.values.args);
-    return runConnect({ target: args.target(), json: args.values.json === true, timeoutMs, call });
+    const level = logLevelOf(args.values, 'silent');
+    return runConnect({ target: args.target(), json: args.values.json === true, timeoutMs, call, level });
   },
 };

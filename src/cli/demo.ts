@@ -8,9 +8,18 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTransport } from '../runtime/transport.js';
-import { type Command, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, parseCommandArgs } from './args.js';
+import {
+  type Command,
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  LOG_OPTIONS,
+  logLevelOf,
+  logUsage,
+  parseCommandArgs,
+} from './args.js';
 import { crashWithCallsInFlight, IN_FLIGHT, keepRunning } from './demo-steps.js';
-import { formatMs, Printer } from './output.js';
+import { commandLogger, formatMs, type LogLevel, Printer } from './output.js';
 import {
   callEcho,
   type DemoClient,
@@ -30,6 +39,7 @@ export function exampleServerPath(): string {
 interface DemoOptions {
   json: boolean;
   keepRunning: boolean;
+  level: LogLevel;
 }
 
 async function runDemo(options: DemoOptions): Promise<number> {
@@ -46,11 +56,13 @@ async function runDemo(options: DemoOptions): Promise<number> {
   if (!existsSync(serverPath)) throw new Error(`the bundled example server is missing: ${serverPath}`);
 
   out.step(`lifeline demo: supervising node ${relative(process.cwd(), serverPath) || serverPath}`);
+  const logger = commandLogger(options.level, 'example-server');
   const transport = createTransport({
     command: process.execPath,
     args: [serverPath],
     reconnect: { initialDelayMs: 500, jitter: 0.2 },
     timeouts: { connectMs: 5000 },
+    ...(logger === undefined ? {} : { logger }),
   });
   out.startFrom(transport.state);
   let crashes = 0;
@@ -130,24 +142,33 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'Watch a supervised connection survive a server crash (no setup needed)',
   usage: [
-    'Usage: lifeline demo [--keep-running] [--json]',
+    'Usage: lifeline demo [--keep-running] [--json] [--verbose]',
     '',
     'Starts the bundled example MCP server under a supervised transport, connects an SDK Client,',
     'calls its tools, kills the server with calls in flight, and shows the calls failing fast and',
     'the connection recovering on its own. Needs @modelcontextprotocol/sdk (v1).',
     '',
     'Options:',
-    '  --keep-running  Stay connected, calling echo every 2 s, until Ctrl-C',
-    '  --json          Print each lifecycle transition as a JSON line (progress goes to stderr)',
-    '  -h, --help      Show this help',
+    '  --keep-running     Stay connected, calling echo every 2 s, until Ctrl-C',
+    '  --json             Print each lifecycle transition as a JSON line (progress goes to stderr)',
+    ...logUsage(),
+    '  -h, --help         Show this help',
     '',
   ].join('\n'),
   run: async (argv) => {
-    const args = parseCommandArgs(argv, { 'keep-running': { type: 'boolean' }, json: { type: 'boolean' } });
+    const args = parseCommandArgs(argv, {
+      'keep-running': { type: 'boolean' },
+      json: { type: 'boolean' },
+      ...LOG_OPTIONS,
+    });
     if (args.help) {
       process.stdout.write(demoCommand.usage);
       return EXIT_OK;
     }
-    return runDemo({ json: args.values.json === true, keepRunning: args.values['keep-running'] === true });
+    return runDemo({
+      json: args.values.json === true,
+      keepRunning: args.values['keep-running'] === true,
+      level: logLevelOf(args.values, 'silent'),
+    });
   },
 };

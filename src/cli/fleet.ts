@@ -131,7 +131,7 @@ export class Fleet {
   }
 }
 
-const COLUMNS = ['SERVER', 'TYPE', 'STATE', 'ATTEMPT', 'NEXT RETRY', 'RTT', 'LAST ERROR'] as const;
+const COLUMNS = ['SERVER', 'TYPE', 'STATE', 'RETRY', 'NEXT RETRY', 'RTT', 'LAST ERROR'] as const;
 
 /** The table's cells for one row (plain text), `now` on the supervisor's clock. */
 function cells(row: FleetRow, now: number): string[] {

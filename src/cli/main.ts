@@ -8,12 +8,16 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { connectionMachine } from '../machines/connection.js';
 import { toMarkdownBlock, toMermaid } from '../machines/diagram.js';
+import { closest } from '../runtime/did-you-mean.js';
 import {
   type Command,
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_USAGE,
   globalUsage,
+  LOG_OPTIONS,
+  logLevelOf,
+  logUsage,
   parseCommandArgs,
   runEarlyExitCleanups,
   UsageError,
@@ -31,19 +35,21 @@ const statechartCommand: Command = {
     'Usage: lifeline statechart [--markdown]',
     '',
     'Prints the connection lifecycle statechart as Mermaid stateDiagram-v2 text, drawn from the',
-    'machine definition.',
+    'machine definition. Nothing connects, so nothing is logged.',
     '',
     'Options:',
-    '  --markdown  Print the README block: a ```mermaid fence between the statechart markers',
-    '  -h, --help  Show this help',
+    '  --markdown         Print the README block: a ```mermaid fence between the statechart markers',
+    ...logUsage(),
+    '  -h, --help         Show this help',
     '',
   ].join('\n'),
   run: async (argv) => {
-    const args = parseCommandArgs(argv, { markdown: { type: 'boolean' } });
+    const args = parseCommandArgs(argv, { markdown: { type: 'boolean' }, ...LOG_OPTIONS });
     if (args.help) {
       process.stdout.write(statechartCommand.usage);
       return EXIT_OK;
     }
+    logLevelOf(args.values, 'silent');
     const render = args.values.markdown === true ? toMarkdownBlock : toMermaid;
     process.stdout.write(render(connectionMachine));
     return EXIT_OK;
@@ -73,9 +79,31 @@ function version(): string {
   }
 }
 
-function usageError(message: string, usage: string): number {
-  process.stderr.write(`lifeline: ${message}\n\n${usage}`);
+const helpCommand: Command = {
+  name: 'help',
+  summary: "Show this help, or a command's: lifeline help <command>",
+  usage: [
+    'Usage: lifeline help [<command>]',
+    '',
+    'Lists the commands, or shows the help of one (the same as lifeline <command> --help).',
+    '',
+  ].join('\n'),
+  run: async () => EXIT_OK,
+};
+
+/** A mistake in how `lifeline` or one of its commands was called: one line, where to read more, exit 2. */
+function usageError(message: string, command?: Command): number {
+  const who = command === undefined ? 'lifeline' : `lifeline ${command.name}`;
+  const help = command === undefined ? 'lifeline --help' : `lifeline help ${command.name}`;
+  process.stderr.write(`${who}: ${message}\nRun '${help}' for usage.\n`);
   return EXIT_USAGE;
+}
+
+function unknownCommand(name: string): number {
+  if (name.startsWith('-')) return usageError(`unknown option ${name}`);
+  const names = [...COMMANDS, helpCommand].map((command) => command.name);
+  const close = closest(name, names);
+  return usageError(`unknown command ${name}${close === undefined ? '' : ` (did you mean ${close}?)`}`);
 }
 
 /** An invalid configuration (a config file, or flags that make one): every problem, one a line; nothing started. */
@@ -91,7 +119,10 @@ function configError(command: string, error: ConfigError): number {
 export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   const usage = globalUsage(COMMANDS);
-  if (first === undefined) return usageError('missing command', usage);
+  if (first === undefined) {
+    process.stderr.write(`lifeline: missing command\n\n${usage}`);
+    return EXIT_USAGE;
+  }
   if (first === '-h' || first === '--help') {
     process.stdout.write(usage);
     return EXIT_OK;
@@ -101,23 +132,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT_OK;
   }
   if (first === 'help') {
-    const topic = rest[0];
-    const command = COMMANDS.find((candidate) => candidate.name === topic);
-    if (topic !== undefined && command === undefined) return usageError(`unknown command "${topic}"`, usage);
+    const topic = rest[0] === '-h' || rest[0] === '--help' ? 'help' : rest[0];
+    if (rest.length > 1) return usageError(`help takes one command, got ${rest.join(' ')}`, helpCommand);
+    const command = [...COMMANDS, helpCommand].find((candidate) => candidate.name === topic);
+    if (topic !== undefined && command === undefined) return unknownCommand(topic);
     process.stdout.write(command?.usage ?? usage);
     return EXIT_OK;
   }
   const command = COMMANDS.find((candidate) => candidate.name === first);
-  if (command === undefined) {
-    return usageError(
-      first.startsWith('-') ? `unknown option "${first}"` : `unknown command "${first}"`,
-      usage,
-    );
-  }
+  if (command === undefined) return unknownCommand(first);
   try {
     return await command.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) return usageError(error.message, command.usage);
+    if (error instanceof UsageError) return usageError(error.message, command);
     if (error instanceof ConfigError) return configError(command.name, error);
     process.stderr.write(
       `lifeline ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`,

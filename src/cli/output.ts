@@ -114,7 +114,7 @@ export class Printer {
     const color = this.#outColor;
     const name = (state: ConnectionState): string => this.#paint(state, STATE_TINT[state], color);
     let detail = '';
-    if (status.state === 'connecting') detail = ` (attempt ${status.attempt})`;
+    if (status.state === 'connecting') detail = status.attempt === 0 ? '' : ` (retry ${status.attempt})`;
     else if (status.state === 'open') detail = pid === undefined ? '' : ` (pid ${pid})`;
     else if (status.state === 'reconnecting')
       detail = `: ${status.error?.message ?? 'link down'}; retry ${status.attempt} in ${Math.round(status.delayMs)} ms`;
@@ -164,4 +164,9 @@ export function stderrLogger(
       );
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/** The logger of a command's `--log-level`: none when `silent`, so nothing is formatted for nobody. */
+export function commandLogger(level: LogLevel, name?: string): Logger | undefined {
+  return level === 'silent' ? undefined : stderrLogger(level, name);
 }

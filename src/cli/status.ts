@@ -9,29 +9,33 @@ import {
   EXIT_FAILURE,
   EXIT_INTERRUPTED,
   EXIT_OK,
+  LOG_OPTIONS,
+  logLevelOf,
+  logUsage,
   parseCommandArgs,
   wholeNumber,
 } from './args.js';
 import { Fleet, jsonRow, readConfig, renderTable } from './fleet.js';
-import { paint, stderrLogger, useColor } from './output.js';
+import { commandLogger, paint, useColor } from './output.js';
 import { loadClient, withTimeout } from './sdk.js';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 const usage = [
-  'Usage: lifeline status [--config FILE] [--json] [--timeout MS]',
+  'Usage: lifeline status [--config FILE] [--json] [--timeout MS] [--verbose]',
   '',
-  'Connects to every server of the config file under one supervisor, and prints each',
-  "one's state, attempt, next retry time, last error and round-trip time (of an MCP ping).",
-  'Nothing keeps running: every connection is closed before it exits.',
+  'Connects to every server of the config file under one supervisor, waits until each one has',
+  'opened, failed, or failed an attempt and is waiting to retry, and prints its state, retry',
+  'count, next retry time, last error and round-trip time (of an MCP ping). Nothing keeps',
+  'running: every connection is closed before it exits.',
   '',
   'Options:',
-  '  --config FILE  The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
-  '                 then the Claude Desktop file)',
-  '  --json         Print a JSON array, one object per server, on stdout',
-  `  --timeout MS   Longest wait for the servers to settle (default ${DEFAULT_TIMEOUT_MS})`,
-  '  --verbose      Log every connection event on stderr',
-  '  -h, --help     Show this help',
+  '  --config FILE      The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
+  '                     then the Claude Desktop file)',
+  '  --json             Print a JSON array, one object per server, on stdout',
+  `  --timeout MS       Longest wait for the servers to settle (default ${DEFAULT_TIMEOUT_MS})`,
+  ...logUsage(),
+  '  -h, --help         Show this help',
   '',
   'Exit codes: 0 every server is open, 1 some server is not, 2 usage or configuration',
   'error (nothing was started), 130 interrupted.',
@@ -47,17 +51,18 @@ export const statusCommand: Command = {
       config: { type: 'string' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },
-      verbose: { type: 'boolean' },
+      ...LOG_OPTIONS,
     });
     if (args.help) {
       process.stdout.write(usage);
       return EXIT_OK;
     }
     const timeoutMs = wholeNumber(args.values.timeout, 'timeout', DEFAULT_TIMEOUT_MS);
+    const logger = commandLogger(logLevelOf(args.values, 'silent'));
     const loaded = readConfig(args.values.config as string | undefined);
     const Client = await loadClient();
     if (Client === undefined) throw new Error('lifeline status needs @modelcontextprotocol/sdk installed');
-    const fleet = new Fleet(loaded, Client, args.values.verbose === true ? stderrLogger('debug') : undefined);
+    const fleet = new Fleet(loaded, Client, logger);
     const progress = (text: string): void => {
       process.stderr.write(`${text}\n`);
     };

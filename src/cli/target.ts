@@ -73,12 +73,13 @@ function fromUrl(text: string): ResolvedTarget {
     throw new UsageError(`not a valid URL: ${text}`);
   }
   const scheme = url.protocol.slice(0, -1).toLowerCase();
-  const type =
-    scheme === 'http' || scheme === 'https' ? 'http' : scheme === 'ws' || scheme === 'wss' ? 'ws' : undefined;
-  if (type === undefined)
-    throw new UsageError(`unsupported URL scheme "${scheme}:" (use http, https, ws or wss)`);
   // The name shows up in messages: no credentials, no query string (tokens live there too).
-  return { name: `${url.protocol}//${url.host}${url.pathname}`, type, config: { type, url: text } };
+  const name = `${url.protocol}//${url.host}${url.pathname}`;
+  // No `type` for http(s): a bare `url` is Streamable HTTP with the fallback to HTTP+SSE, as in a
+  // config file (`type: 'http'` would force Streamable HTTP).
+  if (scheme === 'http' || scheme === 'https') return { name, type: 'http', config: { url: text } };
+  if (scheme === 'ws' || scheme === 'wss') return { name, type: 'ws', config: { type: 'ws', url: text } };
+  throw new UsageError(`unsupported URL scheme "${scheme}:" (use http, https, ws or wss)`);
 }
 
 function fromConfigFile(name: string, options: TargetOptions): ResolvedTarget {
@@ -172,7 +173,7 @@ export function parseTargetCommand(
   const head = dash === -1 ? argv : argv.slice(0, dash);
   const rest = dash === -1 ? [] : argv.slice(dash + 1);
   const { remaining, repeated } = takeRepeated(head, ['header', 'env']);
-  const args = parseCommandArgs(remaining, { ...TARGET_OPTIONS, ...options }, true);
+  const args = parseCommandArgs(remaining, { ...TARGET_OPTIONS, ...options }, true, ['header', 'env']);
   return {
     values: args.values,
     help: args.help,

@@ -6,29 +6,37 @@
  */
 
 import type { ServerStatus } from '../machines/supervisor/index.js';
-import { type Command, EXIT_OK, parseCommandArgs, wholeNumber } from './args.js';
+import {
+  type Command,
+  EXIT_OK,
+  LOG_OPTIONS,
+  logLevelOf,
+  logUsage,
+  parseCommandArgs,
+  wholeNumber,
+} from './args.js';
 import { Fleet, jsonRow, readConfig, renderTable } from './fleet.js';
-import { formatMs, paint, stderrLogger, useColor } from './output.js';
+import { commandLogger, formatMs, paint, useColor } from './output.js';
 import { loadClient } from './sdk.js';
 
 const DEFAULT_PING_MS = 5000;
 const REDRAW_MS = 250;
 
 const usage = [
-  'Usage: lifeline watch [--config FILE] [--json] [--interval MS] [--duration MS]',
+  'Usage: lifeline watch [--config FILE] [--json] [--interval MS] [--duration MS] [--verbose]',
   '',
   'Connects to every server of the config file under one supervisor and shows their states',
-  'live: state, attempt, next retry time, last error and round-trip time. On a terminal the',
+  'live: state, retry count, next retry time, last error and round-trip time. On a terminal the',
   'table is redrawn in place; otherwise one line is printed per state change.',
   '',
   'Options:',
-  '  --config FILE   The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
-  '                  then the Claude Desktop file)',
-  '  --json          One JSON object per state change on stdout (NDJSON)',
-  `  --interval MS   How often open servers are pinged for the round-trip time (default ${DEFAULT_PING_MS})`,
-  '  --duration MS   Stop by itself after this long (default: run until interrupted)',
-  '  --verbose       Log every connection event on stderr',
-  '  -h, --help      Show this help',
+  '  --config FILE      The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
+  '                     then the Claude Desktop file)',
+  '  --json             One JSON object per state change on stdout (NDJSON)',
+  `  --interval MS      How often open servers are pinged for the round-trip time (default ${DEFAULT_PING_MS})`,
+  '  --duration MS      Stop by itself after this long (default: run until interrupted)',
+  ...logUsage(),
+  '  -h, --help         Show this help',
   '',
   'Stops on Ctrl-C or SIGTERM: every connection is closed, then it exits.',
   'Exit codes: 0 stopped, 1 failure, 2 usage or configuration error (nothing was started).',
@@ -45,7 +53,7 @@ export const watchCommand: Command = {
       json: { type: 'boolean' },
       interval: { type: 'string' },
       duration: { type: 'string' },
-      verbose: { type: 'boolean' },
+      ...LOG_OPTIONS,
     });
     if (args.help) {
       process.stdout.write(usage);
@@ -53,10 +61,11 @@ export const watchCommand: Command = {
     }
     const pingMs = wholeNumber(args.values.interval, 'interval', DEFAULT_PING_MS);
     const durationMs = wholeNumber(args.values.duration, 'duration', Number.POSITIVE_INFINITY);
+    const logger = commandLogger(logLevelOf(args.values, 'silent'));
     const loaded = readConfig(args.values.config as string | undefined);
     const Client = await loadClient();
     if (Client === undefined) throw new Error('lifeline watch needs @modelcontextprotocol/sdk installed');
-    const fleet = new Fleet(loaded, Client, args.values.verbose === true ? stderrLogger('debug') : undefined);
+    const fleet = new Fleet(loaded, Client, logger);
     const source = loaded.path ?? 'the configuration';
     const view =
       args.values.json === true

@@ -2,7 +2,7 @@
  * The connection lifecycle: one statechart shared by every transport.
  *
  * Top-level states: `idle`, `connecting`, `open`, `reconnecting`, `closing`, `failed`
- * (DESIGN.md). The machine owns the link actor (spawned as child `link` in `connecting`, kept
+ * (docs/architecture.md). The machine owns the link actor (spawned as child `link` in `connecting`, kept
  * through `open`, asked to close gracefully in `closing`, stopped on every failure), counts
  * attempts, and waits the policy's backoff. Messages never pass through it: the link hands the
  * runtime a direct `send` with `link.up` (the `linkUp` action), and inbound messages go from

@@ -46,7 +46,7 @@ export interface ConnectionPolicy {
   heartbeat: HeartbeatPolicy;
 }
 
-/** The defaults (DESIGN.md, FACTS.md section 5). */
+/** The defaults: gRPC's connection backoff shape (docs/configuration.md lists them). */
 export const DEFAULT_POLICY: ConnectionPolicy = {
   reconnect: {
     initialDelayMs: 1000,

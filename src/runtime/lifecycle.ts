@@ -108,13 +108,13 @@ export function notSendableError(
 export function logEntered(log: RuntimeLogger, status: LifecycleStatus, pid: number | undefined): void {
   switch (status.state) {
     case 'connecting':
-      log.info(`connecting (attempt ${status.attempt})`);
+      log.info(status.attempt === 0 ? 'connecting' : `connecting (retry ${status.attempt})`);
       break;
     case 'open':
       log.info('open', { pid });
       break;
     case 'reconnecting':
-      log.warn(`reconnecting in ${status.delayMs} ms (attempt ${status.attempt})`, {
+      log.warn(`reconnecting in ${status.delayMs} ms (retry ${status.attempt})`, {
         error: status.error?.message,
       });
       break;

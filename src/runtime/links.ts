@@ -21,8 +21,9 @@ export function createLinkLogic(
     const { mode, url, headers, redirect } = config.http;
     const resumeDelayMs = config.policy.reconnect.initialDelayMs;
     const secrets = config.secrets;
+    const { connectMs } = config.policy.timeouts;
     return createHttpFamilyLink(
-      { url, headers, redirect, maxMessageBytes, resumeDelayMs, secrets },
+      { url, headers, redirect, maxMessageBytes, resumeDelayMs, secrets, connectMs },
       sink,
       mode,
     );
@@ -35,5 +36,8 @@ export function createLinkLogic(
   if (config.docker !== undefined)
     return createDockerLink({ ...config.docker, maxMessageBytes, name: config.name }, sink);
   if (config.stdio === undefined) throw new TypeError('A resolved configuration names one transport');
-  return createStdioLink({ ...config.stdio, stderrStream: stderrStream ?? undefined, maxMessageBytes }, sink);
+  return createStdioLink(
+    { ...config.stdio, stderrStream: stderrStream ?? undefined, maxMessageBytes, secrets: config.secrets },
+    sink,
+  );
 }

@@ -3,7 +3,7 @@
  *
  * The data path bypasses the machine: `send()` writes straight to the live link's `send`, and
  * inbound messages come from the link's sink straight to `onmessage`. The machine decides
- * whether there is a live link; this class keeps the promises around it (DESIGN.md): a bounded
+ * whether there is a live link; this class keeps the promises around it (docs/architecture.md): a bounded
  * queue while the link is down, an in-flight table whose requests are answered at once when
  * the link dies, and session re-establishment before the queue is flushed.
  */

@@ -17,22 +17,29 @@ export type StderrMode = 'diagnostics' | 'pipe' | 'ignore' | 'inherit';
 /**
  * Drains a server's stderr: each line a `debug` diagnostic (`diagnostics`), or copied to
  * `target` (`pipe`) without ever blocking the server (SDK #2776): what nobody reads is dropped.
- * `ignore` and `inherit` have no stream to read here.
+ * In both modes each line also goes to `onLine` (the tail an exit error shows). `ignore` and
+ * `inherit` have no stream to read here.
  */
 export function drainStderr(
   stderr: Readable | null | undefined,
   mode: StderrMode,
   sink: LinkSink,
   target?: Writable,
+  onLine: (line: string) => void = () => {},
 ): void {
   if (stderr === null || stderr === undefined) return;
   if (mode === 'diagnostics') {
     stderr.on(
       'data',
-      createLineSplitter((line) => sink.diagnostic({ source: 'stderr', level: 'debug', message: line })),
+      createLineSplitter((line) => {
+        onLine(line);
+        sink.diagnostic({ source: 'stderr', level: 'debug', message: line });
+      }),
     );
   } else if (mode === 'pipe') {
+    const split = createLineSplitter(onLine);
     stderr.on('data', (chunk: Buffer) => {
+      split(chunk);
       if (target !== undefined && target.writableLength < target.writableHighWaterMark) target.write(chunk);
     });
   } else {

@@ -23,6 +23,7 @@ import {
   type StderrMode,
 } from './pipe.js';
 import { groupAlive, killGroup, trackGroup, untrackGroup } from './process-group.js';
+import { createStderrTail, type StderrTail } from './stderr-tail.js';
 
 export type { StderrMode } from './pipe.js';
 
@@ -39,6 +40,8 @@ export interface StdioLinkOptions {
   /** In `pipe` mode, where stderr bytes go (lossy when nobody reads it: it never blocks the child). */
   stderrStream?: Writable | undefined;
   maxMessageBytes: number;
+  /** Values kept out of the stderr lines an exit error quotes (configured secrets). */
+  secrets?: readonly string[] | undefined;
 }
 
 /** The variables a child gets by default (the SDK's list, POSIX). */
@@ -46,6 +49,9 @@ const DEFAULT_ENV_KEYS = ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'] as
 
 /** How long a failed write waits for the exit event to report the cause instead. */
 const WRITE_ERROR_GRACE_MS = 100;
+
+/** How long an exit waits for the rest of stderr (its last lines say why), less than the above. */
+const STDERR_GRACE_MS = 50;
 
 /** Spawn failures that a new attempt cannot fix. */
 const PERMANENT_SPAWN_CODES = new Set([
@@ -97,9 +103,42 @@ function spawnError(options: StdioLinkOptions, cause: NodeJS.ErrnoException): Li
   );
 }
 
-function exitError(code: number | null, signal: NodeJS.Signals | null): LinkError {
+/** Signals a process raises on itself when it crashes: its stderr may say why. */
+const CRASH_SIGNALS = new Set<NodeJS.Signals>([
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGILL',
+  'SIGSEGV',
+  'SIGTRAP',
+]);
+
+/**
+ * The error of an exit. A server that exits (or crashes) usually says why last on stderr, so
+ * its last lines are quoted; one killed from outside (SIGKILL, SIGTERM) said nothing about it.
+ */
+function exitError(code: number | null, signal: NodeJS.Signals | null, tail?: StderrTail): LinkError {
   const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-  return new LinkError(ErrorCode.ProcessExit, `Server process ${how}`, { retryable: true });
+  const said = signal === null || CRASH_SIGNALS.has(signal) ? (tail?.suffix() ?? '') : '';
+  return new LinkError(ErrorCode.ProcessExit, `Server process ${how}${said}`, { retryable: true });
+}
+
+/** Calls `then` once `stream` has ended, or after `ms`, whichever comes first. */
+function afterEnd(stream: NodeJS.ReadableStream | null, ms: number, then: () => void): void {
+  const readable = stream as
+    | (NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean })
+    | null;
+  if (readable === null || readable.readableEnded === true || readable.destroyed === true) {
+    then();
+    return;
+  }
+  const done = (): void => {
+    clearTimeout(timer);
+    readable.off('end', done).off('close', done);
+    then();
+  };
+  const timer = setTimeout(done, ms);
+  readable.once('end', done).once('close', done);
 }
 
 function hasExited(child: ChildProcess): boolean {
@@ -153,7 +192,8 @@ export function createStdioLink(options: StdioLinkOptions, sink: LinkSink): Link
       sink.activity();
       decoder.feed(chunk);
     });
-    drainStderr(child.stderr, options.stderr, sink, options.stderrStream);
+    const tail = createStderrTail(options.secrets ?? []);
+    drainStderr(child.stderr, options.stderr, sink, options.stderrStream, (line) => tail.push(line));
     // A write to a dead child fails with EPIPE. Give the exit event a moment to report the real
     // cause; a child that closed its stdin but lives on is unusable all the same.
     stdin.on('error', (cause) => {
@@ -181,9 +221,9 @@ export function createStdioLink(options: StdioLinkOptions, sink: LinkSink): Link
         });
     });
     child.once('exit', (code, signal) => {
-      const error = exitError(code, signal);
-      writer.fail(error);
-      reportDown(error);
+      writer.fail(exitError(code, signal));
+      // A server that dies explaining why (`boom: missing API_KEY`) has its last words read first.
+      afterEnd(child.stderr, STDERR_GRACE_MS, () => reportDown(exitError(code, signal, tail)));
     });
 
     receive((event) => {

@@ -24,7 +24,7 @@ import {
   tempFile,
   waitFor,
 } from '../helpers/processes.js';
-import { startLegacyStateful, stopAll } from '../peers/index.js';
+import { startEverything, startLegacyStateful, stopAll } from '../peers/index.js';
 
 const fixture = fixturePath('stdio-server.mjs');
 const pidfiles: string[] = [];
@@ -224,6 +224,41 @@ describe('lifeline bridge', () => {
     expect(host.strays).toEqual([]);
     if (process.env.LIFELINE_TEST_TIMINGS)
       console.info(`[timing] first call after the HTTP restart: ${waitedMs.toFixed(0)} ms`);
+  });
+
+  it('issue 14: bridges to an HTTP+SSE-only server by URL, through the fallback', async () => {
+    const peer = await startEverything('sse');
+    const host = new RawHost(['--reconnect-max-attempts', '0', peer.url]);
+    await host.handshake();
+    const answer = await host.request(1, 'tools/call', { name: 'echo', arguments: { message: 'over sse' } });
+    expect(answer.error, host.stderr).toBeUndefined();
+    expect(textOf(answer.result)).toBe('Echo: over sse');
+    expect(host.strays).toEqual([]);
+    // The switch is told (info), and is no failure: no link down, no retry.
+    expect(host.stderr).toMatch(
+      / info .*refused Streamable HTTP \(HTTP 404\); falling back to the legacy HTTP\+SSE/,
+    );
+    expect(host.stderr).not.toMatch(/reconnecting|link down/);
+  });
+
+  it('issue 14: answers -32600 (id null) to a JSON value that is not a message, nothing to a stray response; --verbose logs on stderr only', async () => {
+    const host = new RawHost(['--verbose', '--', process.execPath, fixture]);
+    await host.handshake();
+    host.write('{"foo":1}\n');
+    host.write('{"jsonrpc":"2.0","id":"stray","result":{}}\n');
+    host.write('{"jsonrpc":"2.0","id":"bad-error","error":"not an object"}\n');
+    expect(await host.request(2, 'ping')).toHaveProperty('result');
+    await waitFor(() => host.answer(null) !== undefined);
+    expect(host.messages.filter((message) => message.id === null)).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32600, message: expect.stringMatching(/^Invalid Request: /) },
+      },
+    ]);
+    expect(host.messages.some((message) => message.id === 'stray' || message.id === 'bad-error')).toBe(false);
+    expect(host.strays).toEqual([]);
+    expect(host.stderr).toMatch(/ debug /);
   });
 
   it('answers with a JSON-RPC error once the target stays down, then connects again on the next message', async () => {

@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, cliEnv, lifeline } from '../helpers/cli.js';
 import { everythingServerPath, fixturePath, removeTempFiles, tempFile } from '../helpers/processes.js';
-import { startLegacyStateful, stopAll } from '../peers/index.js';
+import { startEverything, startLegacyStateful, stopAll } from '../peers/index.js';
 
 const fixture = fixturePath('stdio-server.mjs');
+const missingKey = fixturePath('missing-key-server.mjs');
 
 beforeAll(() => buildCli(), 180_000);
 afterEach(() => stopAll());
@@ -45,6 +46,17 @@ describe('lifeline connect', () => {
     expect(output.server).toMatchObject({ transport: 'http', era: 'legacy' });
     expect(output.server.protocolVersion).toMatch(/^\d{4}-\d\d-\d\d$/);
     expect(output.tools.map((tool) => tool.name)).toContain('echo');
+  });
+
+  it('issue 14: reaches an HTTP+SSE-only server by URL through the fallback, as a config entry does', async () => {
+    const peer = await startEverything('sse');
+    // No retry to spare: the fallback is no failed attempt.
+    const run = await lifeline(['connect', '--json', '--reconnect-max-attempts', '0', peer.url]);
+    expect(run.code, run.stderr).toBe(0);
+    const output = JSON.parse(run.stdout) as { server: { transport: string }; tools: { name: string }[] };
+    expect(output.server.transport).toBe('http');
+    expect(output.tools.map((tool) => tool.name)).toContain('echo');
+    expect(run.stderr).not.toContain('404');
   });
 
   it('calls a tool with --call and --args and prints its text', async () => {
@@ -156,9 +168,46 @@ describe('lifeline connect', () => {
     expect(run.ms).toBeLessThan(6000);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(
-      /connecting to http:\/\/127\.0\.0\.1:9\/mcp… \(attempt 2, retrying in [\d.]+ (ms|s)\)/,
+      /^lifeline connect: http:\/\/127\.0\.0\.1:9\/mcp: POST .*ECONNREFUSED; retry 1 in [\d.]+ (ms|s)$/m,
     );
+    expect(run.stderr).toMatch(/retry 2 in/);
     expect(run.stderr).toMatch(/timed out after 1500 ms .*\(last error: .*ECONNREFUSED/);
+  });
+
+  it('issue 14: says once why a stdio server died, with its last stderr lines (secrets redacted), and promises no retry', async () => {
+    const secret = 'sk-live-0123456789abcdef';
+    const run = await lifeline([
+      'connect',
+      '--env',
+      `BOOM_TOKEN=${secret}`,
+      '--',
+      process.execPath,
+      missingKey,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^lifeline connect: connecting to .* \(stdio\)…$/),
+      expect.stringMatching(
+        /^lifeline connect: could not connect to .*: Server process exited with code 1 \(stderr: checking token \[redacted\] \| boom: missing API_KEY\)$/,
+      ),
+    ]);
+    expect(run.stderr).not.toContain(secret);
+    expect(run.stderr).not.toMatch(/retry \d+ in/);
+  });
+
+  it('issue 14: logs on stderr with --verbose or --log-level, retries numbered as everywhere else', async () => {
+    const verbose = await lifeline(['connect', '--verbose', '--', process.execPath, missingKey]);
+    expect(verbose.code).toBe(1);
+    // The server's stderr as it is written (debug), then the retry the transport plans.
+    expect(verbose.stderr).toMatch(/ debug .*boom: missing API_KEY \{"source":"stderr"\}/);
+    expect(verbose.stderr).toMatch(/ warn {2}.*reconnecting in \d+ ms \(retry 1\)/);
+    const quiet = await lifeline(['connect', '--log-level', 'error', '--', process.execPath, missingKey]);
+    expect(quiet.stderr).not.toMatch(/ (debug|info|warn) /);
+    const both = await lifeline(['connect', '--verbose', '--log-level', 'info', '--', 'node']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('give --verbose or --log-level, not both');
   });
 
   it('exits 1 at once for a command that does not exist', async () => {
@@ -169,7 +218,7 @@ describe('lifeline connect', () => {
 
   it('closes and exits 130 on Ctrl-C', async () => {
     const run = await lifeline(['connect', 'http://127.0.0.1:9/mcp'], {
-      signal: { name: 'SIGINT', when: /attempt 2/ },
+      signal: { name: 'SIGINT', when: /retry 1 in/ },
     });
     expect(run.code).toBe(130);
     expect(run.stderr).toContain('interrupted: closing');
@@ -195,7 +244,17 @@ describe('lifeline connect', () => {
     const run = await lifeline(['connect', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: lifeline connect/);
-    for (const flag of ['--call', '--args', '--json', '--timeout', '--config', '--header', '--env'])
+    for (const flag of [
+      '--call',
+      '--args',
+      '--json',
+      '--timeout',
+      '--config',
+      '--header',
+      '--env',
+      '--verbose',
+      '--log-level',
+    ])
       expect(run.stdout).toContain(flag);
   });
 });

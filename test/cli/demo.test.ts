@@ -15,12 +15,12 @@ describe('lifeline demo', () => {
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.code, output).toBe(0);
     expect(run.ms).toBeLessThan(20_000);
-    expect(run.stdout).toMatch(/^\+\d+\.\d{3}s {2}idle → connecting \(attempt 0\)$/m);
+    expect(run.stdout).toMatch(/^\+\d+\.\d{3}s {2}idle → connecting$/m);
     expect(run.stdout).toMatch(/connecting → open \(pid \d+\)/);
     expect(run.stdout).toMatch(
       /open → reconnecting: Server process was killed by SIGKILL; retry 1 in \d+ ms/,
     );
-    expect(run.stdout).toMatch(/reconnecting → connecting \(attempt 1\)/);
+    expect(run.stdout).toMatch(/reconnecting → connecting \(retry 1\)/);
     expect(run.stdout).toMatch(/tools\/list: echo, add/);
     expect(run.stdout).toMatch(/add\(2, 3\) = 5/);
     expect(run.stdout).toMatch(
@@ -64,15 +64,19 @@ describe('lifeline', () => {
     }
   });
 
-  it('exits 2 with the usage on stderr for an unknown command or option', async () => {
+  it('exits 2 with one line and where the usage is, on stderr, for an unknown command or option', async () => {
     const unknown = await lifeline(['nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe('');
-    expect(unknown.stderr).toContain('unknown command "nope"');
-    expect(unknown.stderr).toContain('Usage: lifeline <command>');
+    expect(unknown.stderr).toBe("lifeline: unknown command nope\nRun 'lifeline --help' for usage.\n");
     const badFlag = await lifeline(['demo', '--nope']);
     expect(badFlag.code).toBe(2);
-    expect(badFlag.stderr).toContain('Usage: lifeline demo');
+    expect(badFlag.stderr).toBe(
+      "lifeline demo: unknown option --nope\nRun 'lifeline help demo' for usage.\n",
+    );
+    const none = await lifeline([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage: lifeline <command>');
   });
 
   it('statechart prints the Mermaid diagram of the machine', async () => {

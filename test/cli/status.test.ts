@@ -7,11 +7,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, cli, cliEnv, lifeline, repoRoot, type StatusRow, statusJson } from '../helpers/cli.js';
 import { FIXTURE_SERVER } from '../helpers/fixture-harness.js';
 import { reply, startMisbehavingServer } from '../helpers/http-misbehaving.js';
-import { isAlive, killAll, readPids, waitFor } from '../helpers/processes.js';
+import { fixturePath, isAlive, killAll, readPids, waitFor } from '../helpers/processes.js';
+import { startEverything, stopAll } from '../peers/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-status-'));
 const pidfiles: string[] = [];
@@ -66,7 +67,7 @@ describe('lifeline status', () => {
     const text = await lifeline(['status', '--config', config]);
     expect(text.code).toBe(0);
     const [header, ...lines] = text.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^SERVER\s+TYPE\s+STATE\s+ATTEMPT\s+NEXT RETRY\s+RTT\s+LAST ERROR$/);
+    expect(header).toMatch(/^SERVER\s+TYPE\s+STATE\s+RETRY\s+NEXT RETRY\s+RTT\s+LAST ERROR$/);
     expect(lines.map((line) => line.split(/\s+/).slice(0, 3))).toEqual([
       ['alpha', 'stdio', 'open'],
       ['beta', 'stdio', 'open'],
@@ -111,6 +112,43 @@ describe('lifeline status', () => {
     } finally {
       await echoing.close();
     }
+  }, 30_000);
+});
+
+describe('lifeline status, issue 14', () => {
+  afterEach(() => stopAll());
+
+  it('shows an HTTP+SSE-only server open, exit code 0: the fallback is no failure', async () => {
+    const peer = await startEverything('sse');
+    // No retry to spare, as a reminder that the fallback is not a failed attempt.
+    const config = writeConfig('sse-only.json', {
+      mcpServers: { legacy: { url: peer.url } },
+      lifeline: { defaults: { reconnect: { maxAttempts: 0 } } },
+    });
+    const { run, rows } = await statusJson(config);
+    expect(run.code, run.stderr).toBe(0);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        name: 'legacy',
+        state: 'open',
+        error: null,
+        server: expect.stringMatching(/everything/),
+      }),
+    ]);
+    expect(rows[0]?.roundTripMs).toBeGreaterThanOrEqual(0);
+    expect(run.stderr).not.toMatch(/reconnecting|LIFELINE_ERR/);
+  }, 30_000);
+
+  it('names why a stdio server died: its last stderr lines in LAST ERROR', async () => {
+    const config = writeConfig('missing-key.json', {
+      mcpServers: { broken: { command: process.execPath, args: [fixturePath('missing-key-server.mjs')] } },
+      ...policy,
+    });
+    const run = await lifeline(['status', '--config', config]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^broken\s+stdio\s+\w+\s+1\s.*LIFELINE_ERR_PROCESS_EXIT: Server process exited with code 1 \(stderr: boom: missing API_KEY\)$/m,
+    );
   }, 30_000);
 });
 
