@@ -118,6 +118,12 @@ export class Conduit {
     unanswered: (id, error, disposition) => {
       const again = this.#host.outbound.unanswered(id, error, disposition);
       if (again === undefined) return;
+      if (again === 'next-link') {
+        // A re-issue got no response either: the server is not answering. The link goes down,
+        // and the request goes out on the next one, after the backoff.
+        if (this.#link !== undefined) this.#host.send({ type: 'link.down', error });
+        return;
+      }
       if (this.#link !== undefined && this.#ready) void this.#write(this.#link, again, false);
       else this.#host.outbound.requeue(again, error);
     },

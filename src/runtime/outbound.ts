@@ -45,8 +45,40 @@ export interface OutboundHost {
 
 /** How often a request is sent again after its delivery was refused (an expired session). */
 const MAX_RESENDS = 1;
-/** How often a request is re-issued under a new id after its response stream broke. */
+/**
+ * How often a request is re-issued under a new id after its response stream broke. It is failed
+ * only when its re-issue was lost after the server had responded to it: a re-issue that got no
+ * response at all (its POST reset or closed before the status line, or its link dead first) went
+ * to a server that was dying or gone, so it goes out again, unspent, on the next link. What
+ * bounds that is the backoff between links: such a loss takes the link down.
+ */
 const MAX_REISSUES = 1;
+/**
+ * How often a re-issue that got no response goes out again, unspent: enough to outlast a server
+ * that is dying and a pool of its dead sockets, few enough that a request that kills the server
+ * before it can respond (a poison pill) fails instead of restarting it forever.
+ */
+const MAX_UNANSWERED_REISSUES = 3;
+
+/** Whether a request whose re-issue got no response may go out again, unspent. */
+function mayGoAgain(entry: RequestEntry, responded: boolean): boolean {
+  return !responded && entry.unanswered < MAX_UNANSWERED_REISSUES;
+}
+
+/**
+ * What becomes of a request its link will not answer: the re-issue to write now; `'next-link'`,
+ * it waits in the queue for the next link (the live one, which answers nothing, must go down);
+ * or undefined, nothing more to do here (answered with an error, or decided by the link's end).
+ */
+export type UnansweredFate = JsonRpcRequest | 'next-link' | undefined;
+
+/**
+ * Whether the server responded to the attempt that failed: the HTTP link reports a POST that
+ * got no response at all as a network error, one whose response broke as a lost stream.
+ */
+function hadResponse(cause: LinkError): boolean {
+  return cause.code !== ErrorCode.Network;
+}
 
 export class Outbound {
   readonly #queue: OutboundQueue;
@@ -55,6 +87,8 @@ export class Outbound {
   readonly #requestMs: number | undefined;
   #expiryTimer: unknown;
   #reissued = 0;
+  /** Re-issues so far, spent or not: the sequence of the wire ids they travel under. */
+  #reissues = 0;
   #written = 0;
   #roundTripMs: number | undefined;
 
@@ -74,7 +108,7 @@ export class Outbound {
     return this.#written;
   }
 
-  /** Requests re-issued under a new id so far. */
+  /** Requests re-issued under a new id so far (a re-issue sent again after no response counts once). */
   get reissued(): number {
     return this.#reissued;
   }
@@ -180,28 +214,42 @@ export class Outbound {
   }
 
   /**
-   * A request its link will not answer, though the link lives (a broken HTTP response
-   * stream): re-issued under a new id when allowed (once), otherwise failed to its caller.
-   *
-   * @returns the re-issued request to write now, if any.
+   * A request its link will not answer (a broken HTTP response stream, or a POST that got no
+   * response): re-issued under a new id when allowed (once), otherwise failed to its caller. A
+   * re-issue that got no response is not spent: it waits for the next link. When the link
+   * died while this request's write was unsettled, its fate is decided now.
    */
-  unanswered(
-    wireId: RequestId,
-    cause: LinkError,
-    disposition: 'reissue' | 'fail',
-  ): JsonRpcRequest | undefined {
+  unanswered(wireId: RequestId, cause: LinkError, disposition: 'reissue' | 'fail'): UnansweredFate {
     const entry = this.#requests.get(this.clientId(wireId));
-    if (entry === undefined || !entry.written || entry.wireId !== wireId) return undefined;
-    if (disposition === 'reissue') {
-      if (entry.request.method === LISTEN_METHOD) {
-        entry.written = false;
-        return entry.request;
-      }
-      if (entry.reissues < MAX_REISSUES && this.#host.mayReissue(entry.request)) return this.#reissue(entry);
-      this.#settleWith(entry, connectionLostResponse(entry.request.id, cause));
+    if (entry === undefined || entry.wireId !== wireId) return undefined;
+    const lost = entry.lost;
+    if (lost !== undefined) {
+      entry.lost = undefined;
+      if (disposition === 'fail') this.#failEntry(entry, cause);
+      else this.#decideLost(entry, lost, hadResponse(cause));
       return undefined;
     }
-    this.#failEntry(entry, cause);
+    if (!entry.written) return undefined;
+    if (disposition === 'fail') {
+      this.#failEntry(entry, cause);
+      return undefined;
+    }
+    if (entry.request.method === LISTEN_METHOD) {
+      entry.written = false;
+      return entry.request;
+    }
+    if (this.#host.mayReissue(entry.request)) {
+      if (entry.reissues < MAX_REISSUES) return this.#reissue(entry, true);
+      if (mayGoAgain(entry, hadResponse(cause))) {
+        // Sent again at once it would meet the same dying server (a listener that still accepts
+        // and resets, a pooled socket not yet seen closed) and could loop: the next link, after
+        // the backoff, takes it.
+        this.#queue.unshift({ message: this.#reissue(entry, false), bytes: 0, queuedAt: this.#host.now() });
+        this.#scheduleExpiry();
+        return 'next-link';
+      }
+    }
+    this.#settleWith(entry, connectionLostResponse(entry.request.id, cause));
     return undefined;
   }
 
@@ -209,7 +257,8 @@ export class Outbound {
    * The link died: every request written to it is re-issued (subscriptions and, where
    * allowed, the rest: queued for the next link) or answered with the connection-lost error.
    * A request whose write has not settled yet is decided when it settles: refused undelivered,
-   * it simply waits for the next link. Queued messages wait for the next link.
+   * it simply waits for the next link; with no response, its re-issue is not spent. Queued
+   * messages wait for the next link.
    */
   linkLost(cause: LifelineError, perRequestStreams: boolean): void {
     const again: JsonRpcRequest[] = [];
@@ -219,7 +268,8 @@ export class Outbound {
         entry.lost = { cause, perRequestStreams };
         continue;
       }
-      const message = this.#afterLoss(entry, { cause, perRequestStreams });
+      // Its write settled: the server responded to it (HTTP) or took it (a pipe).
+      const message = this.#afterLoss(entry, { cause, perRequestStreams }, true);
       if (message !== undefined) again.push(message);
     }
     const now = this.#host.now();
@@ -235,22 +285,31 @@ export class Outbound {
     if (entry?.lost === undefined) return;
     const lost = entry.lost;
     entry.lost = undefined;
-    this.#decideLost(entry, lost);
+    this.#decideLost(entry, lost, true);
   }
 
-  /** Decides now the fate of a request whose link died while its write was unsettled. */
-  #decideLost(entry: RequestEntry, lost: LostLink): void {
-    const again = this.#afterLoss(entry, lost);
+  /**
+   * Decides now the fate of a request whose link died while its write was unsettled;
+   * `responded`: whether the server responded to that write.
+   */
+  #decideLost(entry: RequestEntry, lost: LostLink, responded: boolean): void {
+    const again = this.#afterLoss(entry, lost, responded);
     if (again === undefined) return;
     this.#queue.unshift({ message: again, bytes: 0, queuedAt: this.#host.now() });
     this.#scheduleExpiry();
   }
 
-  /** The fate of a request its dead link will not answer: the request to send again, if any. */
-  #afterLoss(entry: RequestEntry, lost: LostLink): JsonRpcRequest | undefined {
+  /**
+   * The fate of a request its dead link will not answer: the request to send again, if any.
+   * `responded`: whether the server responded to its last write (a re-issue that got no
+   * response is not spent).
+   */
+  #afterLoss(entry: RequestEntry, lost: LostLink, responded: boolean): JsonRpcRequest | undefined {
     if (entry.request.method === LISTEN_METHOD) return entry.request;
-    if (lost.perRequestStreams && entry.reissues < MAX_REISSUES && this.#host.mayReissue(entry.request))
-      return this.#reissue(entry);
+    if (lost.perRequestStreams && this.#host.mayReissue(entry.request)) {
+      if (entry.reissues < MAX_REISSUES) return this.#reissue(entry, true);
+      if (mayGoAgain(entry, responded)) return this.#reissue(entry, false);
+    }
     this.#settleWith(entry, connectionLostResponse(entry.request.id, lost.cause));
     return undefined;
   }
@@ -274,8 +333,9 @@ export class Outbound {
       return undefined;
     }
     if (entry !== undefined && lost !== undefined) {
-      // Its link is gone: the link's end decides, as for the requests whose writes had settled.
-      this.#decideLost(entry, lost);
+      // Its link is gone: the link's end decides, as for the requests whose writes had settled
+      // (a refusal is a response).
+      this.#decideLost(entry, lost, true);
       return undefined;
     }
     if (error instanceof LinkError && error.code === ErrorCode.Write && request !== undefined)
@@ -326,9 +386,11 @@ export class Outbound {
     }
   }
 
-  #reissue(entry: RequestEntry): JsonRpcRequest {
-    this.#reissued += 1;
-    return this.#requests.reissue(entry, `${INTERNAL_ID_PREFIX}reissue:${this.#reissued}`);
+  /** Re-issues a request under a new id; `spent`: it counts against its budget (and the stats). */
+  #reissue(entry: RequestEntry, spent: boolean): JsonRpcRequest {
+    if (spent) this.#reissued += 1;
+    this.#reissues += 1;
+    return this.#requests.reissue(entry, `${INTERNAL_ID_PREFIX}reissue:${this.#reissues}`, spent);
   }
 
   #failEntry(entry: RequestEntry, cause: LifelineError): void {

@@ -30,8 +30,10 @@ export interface RequestEntry {
   lost: LostLink | undefined;
   /** The id it travels under now: the client's, or a new one after a re-issue. */
   wireId: RequestId;
-  /** How many times it was re-issued under a new id. */
+  /** How many times it was re-issued under a new id (counted against its budget). */
   reissues: number;
+  /** How many re-issues went out again, unspent, because the last one got no response at all. */
+  unanswered: number;
   /** How many times it was sent again under the same id after a refused delivery. */
   resends: number;
   /** Removes the abort listener, if one was added. */
@@ -77,6 +79,7 @@ export class RequestTable {
       lost: undefined,
       wireId: request.id,
       reissues: 0,
+      unanswered: 0,
       resends: 0,
       release,
     });
@@ -94,13 +97,16 @@ export class RequestTable {
   }
 
   /**
-   * Gives a request a new wire id (a re-issue) and returns the message to send.
+   * Gives a request a new wire id (a re-issue) and returns the message to send. `spent`: the
+   * re-issue counts against the request's budget (not when its last attempt got no response).
    */
-  reissue(entry: RequestEntry, wireId: RequestId): JsonRpcRequest {
+  reissue(entry: RequestEntry, wireId: RequestId, spent: boolean): JsonRpcRequest {
     if (entry.wireId !== entry.request.id) this.#wire.delete(entry.wireId);
     entry.wireId = wireId;
-    entry.reissues += 1;
+    if (spent) entry.reissues += 1;
+    else entry.unanswered += 1;
     entry.written = false;
+    entry.writing = false;
     this.#wire.set(wireId, entry.request.id);
     return { ...entry.request, id: wireId };
   }
