@@ -4,6 +4,16 @@
  * @packageDocumentation
  */
 
+export type {
+  AnyAuthProvider,
+  AuthProviderLike,
+  ClientInformationLike,
+  ClientMetadataLike,
+  DiscoveryStateLike,
+  OAuthClientProviderLike,
+  OAuthOptions,
+  OAuthTokensLike,
+} from './auth/index.js';
 export type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse, RequestId } from './codec/jsonrpc.js';
 export {
   ConfigFileError,
@@ -19,6 +29,9 @@ export {
   type ServerType,
 } from './config/index.js';
 export {
+  AuthorizationError,
+  type AuthorizationErrorKind,
+  type AuthorizationErrorOptions,
   CONNECTION_LOST_RPC_CODE,
   CodecError,
   ConfigError,
@@ -26,6 +39,7 @@ export {
   HttpError,
   type HttpErrorData,
   InvalidMessageError,
+  isUnauthorizedError,
   LifelineError,
   type LifelineErrorOptions,
   LinkError,
@@ -33,6 +47,8 @@ export {
   QueueFullError,
   REQUEST_FAILED_RPC_CODE,
   StateError,
+  UnauthorizedError,
+  type UnauthorizedReason,
 } from './errors.js';
 export {
   type ConnectionContext,

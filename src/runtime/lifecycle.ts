@@ -23,6 +23,11 @@ export interface LifecycleStatus {
   protocolVersion: string | undefined;
   /** When this state was entered (ms since the epoch, the transport's clock). */
   since: number;
+  /**
+   * `required`: the connection failed because the server needs a sign-in (a refused refresh
+   * token, or `UnauthorizedError` with the app to finish it); `finishAuth()` then `start()`.
+   */
+  authorization?: 'required' | undefined;
 }
 
 type Snapshot = SnapshotFrom<ConnectionMachine>;
@@ -35,7 +40,10 @@ export function topState(snapshot: Snapshot): ConnectionState {
 
 function statusOf(snapshot: Snapshot, since: number): LifecycleStatus {
   const { attempt, delayMs, lastError, era, protocolVersion } = snapshot.context;
-  return { state: topState(snapshot), attempt, delayMs, error: lastError, era, protocolVersion, since };
+  const state = topState(snapshot);
+  const status: LifecycleStatus = { state, attempt, delayMs, error: lastError, era, protocolVersion, since };
+  if (state === 'failed' && lastError?.code === ErrorCode.Unauthorized) status.authorization = 'required';
+  return status;
 }
 
 /** Keeps the current status and tells listeners of changes. */
@@ -93,7 +101,9 @@ export class LifecycleTracker {
 export function notSendableError(
   state: 'idle' | 'closing' | 'failed',
   cause: LifelineError | undefined,
-): StateError {
+): LifelineError {
+  // Waiting for a sign-in: every send gets the typed error at once, as the first did.
+  if (state === 'failed' && cause?.code === ErrorCode.Unauthorized) return cause;
   if (state === 'idle')
     return new StateError(ErrorCode.NotStarted, 'The transport is not started; call start() first');
   if (state === 'closing') return new StateError(ErrorCode.Closed, 'The transport is closing');
@@ -122,6 +132,12 @@ export function logEntered(log: RuntimeLogger, status: LifecycleStatus, pid: num
       log.info('closing');
       break;
     case 'failed':
+      if (status.authorization === 'required') {
+        log.warn(`authorization required: ${status.error?.message ?? 'sign in'}`, {
+          code: status.error?.code,
+        });
+        break;
+      }
       log.error(`failed: ${status.error?.message ?? 'unknown error'}`, { code: status.error?.code });
       break;
     case 'idle':

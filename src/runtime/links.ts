@@ -3,18 +3,34 @@
  */
 
 import type { Writable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { createDockerLink } from '../transports/docker/link.js';
+import { createDispatcher, proxySettings } from '../transports/http/dispatcher.js';
 import { createHttpFamilyLink } from '../transports/http/family.js';
-import type { LinkLogic, LinkSink, ReleasingLinkLogic } from '../transports/link.js';
+import type { LinkAuth, LinkLogic, LinkSink, ReleasingLinkLogic } from '../transports/link.js';
 import { createStdioLink } from '../transports/stdio.js';
 import { createWebSocketLink } from '../transports/websocket/link.js';
 import type { ResolvedConfig } from './options.js';
 
-/** The link actor logic for this configuration, delivering to `sink`. */
+/**
+ * The dispatcher for a transport's authorization requests (discovery, registration, tokens):
+ * through the environment's proxy when one is set, else undici's global one (undefined).
+ */
+export function authDispatcher(): Dispatcher | undefined {
+  const proxy = proxySettings();
+  if (proxy.httpProxy === undefined && proxy.httpsProxy === undefined) return undefined;
+  return createDispatcher({}, proxy);
+}
+
+/**
+ * The link actor logic for this configuration, delivering to `sink`. `auth` (the transport's
+ * token keeper, with an `authProvider`) gives remote links their `Authorization` header.
+ */
 export function createLinkLogic(
   config: ResolvedConfig,
   sink: LinkSink,
   stderrStream: Writable | null,
+  auth?: LinkAuth,
 ): LinkLogic | ReleasingLinkLogic {
   const { maxMessageBytes } = config.limits;
   if (config.http !== undefined) {
@@ -23,7 +39,7 @@ export function createLinkLogic(
     const secrets = config.secrets;
     const { connectMs } = config.policy.timeouts;
     return createHttpFamilyLink(
-      { url, headers, redirect, maxMessageBytes, resumeDelayMs, secrets, connectMs },
+      { url, headers, redirect, maxMessageBytes, resumeDelayMs, secrets, connectMs, auth },
       sink,
       mode,
     );
@@ -31,7 +47,10 @@ export function createLinkLogic(
   if (config.ws !== undefined) {
     const { url, headers } = config.ws;
     const closeMs = config.policy.timeouts.closeMs;
-    return createWebSocketLink({ url, headers, maxMessageBytes, closeMs, secrets: config.secrets }, sink);
+    return createWebSocketLink(
+      { url, headers, maxMessageBytes, closeMs, secrets: config.secrets, auth },
+      sink,
+    );
   }
   if (config.docker !== undefined)
     return createDockerLink({ ...config.docker, maxMessageBytes, name: config.name }, sink);

@@ -5,8 +5,10 @@
  * configuration says so.
  */
 
+import { type AnyAuthProvider, isAuthProvider, type OAuthOptions } from '../auth/types.js';
 import type { RedirectPolicy } from '../transports/http/client.js';
 import type { HttpMode } from '../transports/http/family.js';
+import { checkKeys, OAUTH_KEYS } from './options-keys.js';
 
 /** A server reached over HTTP: Streamable HTTP (either era) or legacy HTTP+SSE. */
 export interface HttpConfigFields extends EndpointFields {
@@ -19,6 +21,13 @@ export interface HttpConfigFields extends EndpointFields {
   url: string | URL;
   /** Headers sent with every request (e.g. `Authorization`). Values are secrets: never logged. */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * MCP authorization: the SDK's `OAuthClientProvider` (v1 or v2) or v2's `AuthProvider`,
+   * as the SDK transports take it. Not together with an `Authorization` header.
+   */
+  authProvider?: AnyAuthProvider;
+  /** Options of the OAuth flow (with an `OAuthClientProvider`). */
+  oauth?: OAuthOptions;
   /**
    * Allow credentials (configured headers, a user or password in the URL) over plain `http:`
    * to a host other than loopback. Default false: such a configuration is refused.
@@ -38,6 +47,8 @@ export interface ResolvedHttp {
   /** Lower-case names. */
   headers: Readonly<Record<string, string>>;
   redirect: RedirectPolicy;
+  /** Set when an `authProvider` is configured. */
+  auth?: ResolvedAuth | undefined;
 }
 
 const REDIRECTS: readonly RedirectPolicy[] = ['same-origin', 'follow', 'error'];
@@ -88,12 +99,24 @@ export interface EndpointFields {
   url: string | URL;
   headers?: Readonly<Record<string, string>>;
   allowInsecure?: boolean;
+  authProvider?: AnyAuthProvider;
+  oauth?: OAuthOptions;
+}
+
+/** An `authProvider` and its options, checked. */
+export interface ResolvedAuth {
+  provider: AnyAuthProvider;
+  oauth: OAuthOptions;
+  /** The transport's `allowInsecure`, which also covers the authorization server's endpoints. */
+  allowInsecure: boolean;
 }
 
 /** A checked endpoint: the URL and the headers (lower-case names, Basic auth from the URL's userinfo). */
 export interface ResolvedEndpoint {
   url: URL;
   headers: Readonly<Record<string, string>>;
+  /** Set when an `authProvider` is configured. */
+  auth?: ResolvedAuth | undefined;
 }
 
 /**
@@ -136,9 +159,17 @@ export function resolveEndpoint(
   }
   if (config.allowInsecure !== undefined && typeof config.allowInsecure !== 'boolean')
     problems.push('allowInsecure: expected a boolean');
+  const auth = resolveAuth(config, problems);
   if (url === undefined) return undefined;
 
   const credentials = Object.keys(headers).filter((name) => CREDENTIAL_HEADER.test(name));
+  if (auth !== undefined) {
+    credentials.push('an authProvider');
+    if (headers.authorization !== undefined)
+      problems.push('authProvider: give either an authProvider or an Authorization header, not both');
+    else if (url.username !== '' || url.password !== '')
+      problems.push('authProvider: give either an authProvider or a user and password in the URL, not both');
+  }
   if (url.username !== '' || url.password !== '') {
     credentials.push('a user or password in the URL');
     // Sent as HTTP Basic authentication (the URL itself goes out without them).
@@ -157,7 +188,41 @@ export function resolveEndpoint(
       `allowInsecure: refusing to send credentials (${credentials.join(', ')}) over plain ${family.plain.slice(0, -1)} to ${url.hostname}; use ${family.secure.slice(0, -1)}, or set allowInsecure: true`,
     );
   }
-  return { url, headers };
+  return auth === undefined ? { url, headers } : { url, headers, auth };
+}
+
+const RESOURCE_MODES: readonly NonNullable<OAuthOptions['resource']>[] = ['send', 'omit'];
+const REFRESH_SCOPES: readonly NonNullable<OAuthOptions['refreshScope']>[] = ['granted', 'none'];
+
+/** Checks `authProvider` and `oauth`; pushes one line per problem. */
+function resolveAuth(config: EndpointFields, problems: string[]): ResolvedAuth | undefined {
+  const { authProvider, oauth } = config;
+  if (oauth !== undefined) {
+    if (typeof oauth !== 'object' || oauth === null || Array.isArray(oauth)) {
+      problems.push('oauth: expected an object');
+    } else {
+      checkKeys(oauth, OAUTH_KEYS, 'oauth', problems);
+      if (oauth.resource !== undefined && !RESOURCE_MODES.includes(oauth.resource))
+        problems.push(`oauth.resource: expected one of ${RESOURCE_MODES.join(', ')}`);
+      if (oauth.refreshScope !== undefined && !REFRESH_SCOPES.includes(oauth.refreshScope))
+        problems.push(`oauth.refreshScope: expected one of ${REFRESH_SCOPES.join(', ')}`);
+      if (oauth.signIn !== undefined && typeof oauth.signIn !== 'function')
+        problems.push('oauth.signIn: expected a function');
+    }
+    if (authProvider === undefined) problems.push('oauth: takes effect only with an authProvider');
+  }
+  if (authProvider === undefined) return undefined;
+  if (!isAuthProvider(authProvider)) {
+    problems.push(
+      'authProvider: expected an OAuthClientProvider (tokens() and clientInformation()) or an AuthProvider (token())',
+    );
+    return undefined;
+  }
+  return {
+    provider: authProvider,
+    oauth: { ...(oauth ?? {}) },
+    allowInsecure: config.allowInsecure === true,
+  };
 }
 
 /**

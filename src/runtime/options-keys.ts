@@ -4,6 +4,7 @@
  * misspelled key through {@link unknownKey}, so a typo reads the same wherever it was written.
  */
 
+import type { OAuthOptions } from '../auth/types.js';
 import { closest } from './did-you-mean.js';
 import type { CommonConfig, DockerConfig, HttpConfig, StdioConfig, WsConfig } from './options.js';
 import type { DockerEngineFields } from './options-docker.js';
@@ -72,9 +73,19 @@ export const TRANSPORT_KEYS = {
     headers: true,
     allowInsecure: true,
     redirect: true,
+    authProvider: true,
+    oauth: true,
     ...COMMON,
   }),
-  ws: keysOf<WsConfig>({ type: true, url: true, headers: true, allowInsecure: true, ...COMMON }),
+  ws: keysOf<WsConfig>({
+    type: true,
+    url: true,
+    headers: true,
+    allowInsecure: true,
+    authProvider: true,
+    oauth: true,
+    ...COMMON,
+  }),
   docker: keysOf<DockerConfig>({
     type: true,
     image: true,
@@ -100,6 +111,9 @@ export const DOCKER_ENGINE_KEYS = keysOf<DockerEngineFields>({
   pull: true,
   create: true,
 });
+
+/** The keys of a remote transport's `oauth` object. */
+export const OAUTH_KEYS = keysOf<OAuthOptions>({ resource: true, refreshScope: true, signIn: true });
 
 /** Options of {@link unknownKey}. */
 export interface UnknownKeyOptions {

@@ -10,6 +10,7 @@
 
 import { PassThrough } from 'node:stream';
 import { type Actor, createActor, type SnapshotFrom } from 'xstate';
+import { createLinkAuth, type TransportAuth } from '../auth/index.js';
 import { envelopeVersion } from '../codec/headers.js';
 import { type JsonRpcMessage, type JsonRpcMessageInput, validateMessage } from '../codec/jsonrpc.js';
 import {
@@ -19,6 +20,7 @@ import {
   type QueueFullError,
   StateError,
   toError,
+  UnauthorizedError,
 } from '../errors.js';
 import {
   type ConnectionInput,
@@ -29,7 +31,7 @@ import {
 import { Conduit } from './conduit.js';
 import { Delivery } from './delivery.js';
 import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle.js';
-import { createLinkLogic } from './links.js';
+import { authDispatcher, createLinkLogic } from './links.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
 import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options.js';
 import { Outbound } from './outbound.js';
@@ -91,6 +93,8 @@ export class LifelineTransport {
   readonly #lifecycle: LifecycleTracker;
   /** Resolves once every resource a link started is gone (a container's removal). */
   #released: (() => Promise<void>) | undefined;
+  /** The token keeper, with an `authProvider`. */
+  readonly #auth: TransportAuth | undefined;
 
   constructor(config: TransportConfig, host?: ActorHost) {
     this.#config = resolveConfig(config);
@@ -128,7 +132,8 @@ export class LifelineTransport {
       },
     });
 
-    const link = createLinkLogic(this.#config, this.#conduit.sink, this.#stderr);
+    this.#auth = this.#createAuth();
+    const link = createLinkLogic(this.#config, this.#conduit.sink, this.#stderr, this.#auth);
     if ('released' in link) this.#released = () => link.released();
     const machine = connectionMachine.provide({
       actors: { link },
@@ -291,6 +296,24 @@ export class LifelineTransport {
     return released === undefined ? closed : closed.then(released);
   }
 
+  /**
+   * Completes a sign-in (the SDK's documented flow): after `connect()` or a call failed with
+   * `UnauthorizedError` and the user signed in, pass the callback's query (`code`, `state`,
+   * `iss`) or the code and `iss`. The tokens are saved with the `authProvider`; connect again
+   * (`client.connect(transport)`) to use them.
+   *
+   * @throws {UnauthorizedError} without an `OAuthClientProvider`, or for an empty callback.
+   * @throws {AuthorizationError} when the callback fails a check (`iss`, `state`) or the code
+   *   is refused.
+   */
+  finishAuth(callbackParams: URLSearchParams): Promise<void>;
+  finishAuth(authorizationCode: string, iss?: string): Promise<void>;
+  async finishAuth(codeOrParams: string | URLSearchParams, iss?: string): Promise<void> {
+    if (this.#auth === undefined)
+      throw new UnauthorizedError('finishAuth requires an OAuthClientProvider', 'no-provider');
+    await this.#auth.completeAuthorization(codeOrParams, iss);
+  }
+
   /** Called by the SDK once the protocol version is negotiated; fixes the era. */
   setProtocolVersion(version: string): void {
     this.#session.setProtocolVersion(version);
@@ -319,6 +342,25 @@ export class LifelineTransport {
     return this.close();
   }
 
+  /** The keeper of the `authProvider`'s tokens, when one is configured. */
+  #createAuth(): TransportAuth | undefined {
+    const endpoint = this.#config.http ?? this.#config.ws;
+    const auth = endpoint?.auth;
+    if (endpoint === undefined || auth === undefined) return undefined;
+    // The resource is the server's http(s) URL, also for a WebSocket endpoint.
+    const serverUrl = new URL(endpoint.url.href.replace(/^ws/i, 'http'));
+    const secrets = this.#config.secrets as string[];
+    return createLinkAuth({
+      serverUrl,
+      provider: auth.provider,
+      oauth: auth.oauth,
+      allowInsecure: auth.allowInsecure,
+      dispatcher: authDispatcher(),
+      secret: (value) => addSecret(secrets, value),
+      now: this.#now,
+    });
+  }
+
   // --- lifecycle bookkeeping ---
 
   #onSnapshot(snapshot: SnapshotFrom<ConnectionMachine>): void {
@@ -336,6 +378,8 @@ export class LifelineTransport {
   }
 
   #onFailed(error: LifelineError): void {
+    // The next connect is a new session: the SDK Client skips `initialize` while one is set.
+    this.sessionId = undefined;
     this.#outbound.failAll(error, false);
     this.#waiters.refused(error);
     this.#delivery.fail(error);
@@ -345,6 +389,7 @@ export class LifelineTransport {
 
   #finishClose(): void {
     const cause = new StateError(ErrorCode.Closed, 'The transport was closed');
+    this.sessionId = undefined;
     this.#conduit.closed();
     this.#outbound.failAll(cause, true);
     this.#session.reset();
@@ -373,6 +418,13 @@ export class LifelineTransport {
     this.#failed += 1;
     return Promise.reject(error);
   }
+}
+
+/** Adds a value to the live secrets list (longest first, so one inside another is redacted whole). */
+function addSecret(secrets: string[], value: string): void {
+  if (secrets.includes(value)) return;
+  secrets.push(value);
+  secrets.sort((a, b) => b.length - a.length);
 }
 
 /**

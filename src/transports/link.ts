@@ -65,6 +65,37 @@ export interface LinkSendOptions {
   onResumptionToken?: ((token: string) => void) | undefined;
 }
 
+/**
+ * How a link authenticates its HTTP requests (the `Authorization` header). Given by the
+ * runtime; the link knows no OAuth: it asks for the header before each request and, when a
+ * request is refused with 401 or 403, asks once what to do.
+ */
+export interface LinkAuth {
+  /** The `Authorization` value for the next request (waits for a refresh in flight); undefined: none. */
+  authorization(): Promise<string | undefined>;
+  /**
+   * A request was refused with 401 or 403. Resolves `retry` once new credentials are ready
+   * (the link sends that request again, ONCE, with `authorization()` read again), or `pass`
+   * when the refusal is not an authorization matter (the link treats it as it would without
+   * auth). Rejects with the error the request fails with: for a 401 the link goes down with
+   * it; a 403 fails only that request.
+   */
+  challenged(challenge: AuthChallenge): Promise<'retry' | 'pass'>;
+}
+
+/** A request refused with 401 or 403, as a link reports it to its {@link LinkAuth}. */
+export interface AuthChallenge {
+  status: 401 | 403;
+  /** Every `WWW-Authenticate` value of the response, joined with `, `. */
+  wwwAuthenticate: string | undefined;
+  /** The `Authorization` value the refused request carried. */
+  sent: string | undefined;
+  /** Which request: a message POST, a stream GET, the session DELETE, or a WebSocket upgrade. */
+  what: 'POST' | 'GET' | 'DELETE' | 'upgrade';
+  /** The start of the response body (at most 4 KiB), for providers that read it. */
+  text?: string | undefined;
+}
+
 /** What a live link offers the runtime once it is up. */
 export interface LinkHandle {
   /**

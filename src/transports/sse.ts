@@ -13,6 +13,7 @@
 import { fromCallback } from 'xstate';
 import type { JsonRpcMessage } from '../codec/jsonrpc.js';
 import { ErrorCode, LinkError } from '../errors.js';
+import { AuthFailure, askAuth, authOutcome, downWhileAuthorizing, isChallenge } from './http/auth-step.js';
 import {
   describeUrl,
   HttpClient,
@@ -43,22 +44,53 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
           undelivered: true,
         });
       }
-      const headers = { ...options.headers, 'content-type': 'application/json' };
-      const response = await client
-        .request(
-          { method: 'POST', url: target, headers, body: JSON.stringify(message) },
-          `POST ${describeUrl(target)}`,
-        )
-        .catch((error: unknown) => {
-          const failure = networkError(error, `POST ${describeUrl(target)}`);
-          if (failure.undelivered) life.down(failure);
-          throw failure;
-        });
+      const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json' };
+      const auth = options.auth;
+      let sent: string | undefined;
+      if (auth !== undefined) {
+        sent = await auth.authorization();
+        if (sent !== undefined) headers.authorization = sent;
+        if (!life.live) throw downWhileAuthorizing();
+      }
+      const body = JSON.stringify(message);
+      const post = () =>
+        client
+          .request({ method: 'POST', url: target, headers, body }, `POST ${describeUrl(target)}`)
+          .catch((error: unknown) => {
+            const failure = networkError(error, `POST ${describeUrl(target)}`);
+            if (failure.undelivered) life.down(failure);
+            throw failure;
+          });
+      let response = await post();
+      let text: string | undefined;
+      let retried = false;
+      if (isChallenge(auth, response.statusCode)) {
+        // Refused for its credentials: the auth renews them and the message goes ONCE more.
+        let verdict: Awaited<ReturnType<typeof askAuth>>;
+        try {
+          verdict = await askAuth(auth, response, sent, 'POST');
+        } catch (error) {
+          if (!(error instanceof AuthFailure)) throw error;
+          const { thrown, down } = authOutcome(error);
+          if (down !== undefined) life.down(down);
+          throw thrown;
+        }
+        if (verdict.retry) {
+          sent = await auth.authorization();
+          if (sent === undefined) delete headers.authorization;
+          else headers.authorization = sent;
+          if (!life.live) throw downWhileAuthorizing();
+          response = await post();
+          retried = true;
+        } else {
+          text = verdict.text ?? '';
+        }
+      }
       if (response.statusCode >= 200 && response.statusCode < 300) {
         await response.body.dump();
         return;
       }
-      const error = await statusError(response, `POST ${describeUrl(target)}`, options.secrets);
+      const error = await statusError(response, `POST ${describeUrl(target)}`, options.secrets, text);
       if (response.statusCode === 404) {
         // The server forgot the session (it restarted, or the stream's session timed out).
         const expired = new LinkError(
@@ -73,7 +105,13 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
         life.down(expired);
         throw expired;
       }
-      if (response.statusCode === 401 || response.statusCode === 403 || response.statusCode >= 500)
+      // A 403 after the auth stepped up fails only its message (the token is good for others).
+      const stepUpRefused = response.statusCode === 403 && retried;
+      if (
+        response.statusCode === 401 ||
+        (response.statusCode === 403 && !stepUpRefused) ||
+        response.statusCode >= 500
+      )
         life.down(error);
       throw error;
     };
@@ -102,8 +140,18 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
       sendBack({ type: 'link.up', link: handle });
     };
 
-    const open = async (): Promise<void> => {
-      const headers = { ...options.headers, accept: 'text/event-stream' };
+    const open = async (renewed = false): Promise<void> => {
+      const headers: Record<string, string> = { ...options.headers, accept: 'text/event-stream' };
+      const auth = options.auth;
+      let sent: string | undefined;
+      try {
+        sent = await auth?.authorization();
+      } catch (error) {
+        life.down(authOutcome(new AuthFailure(error, 401)).down as LinkError);
+        return;
+      }
+      if (sent !== undefined) headers.authorization = sent;
+      if (!life.live) return;
       let response: Awaited<ReturnType<HttpClient['request']>>;
       try {
         response = await client.request(
@@ -114,6 +162,20 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
         if (!isAbort(error)) life.down(networkError(error, `GET ${where}`));
         return;
       }
+      let text: string | undefined;
+      if (isChallenge(auth, response.statusCode)) {
+        // Before the endpoint is known: a refusal here fails the connect (`start()` rejects with it).
+        try {
+          const verdict = await askAuth(auth, response, sent, 'GET');
+          if (verdict.retry && !renewed) return open(true);
+          text = verdict.text ?? '';
+        } catch (error) {
+          if (!(error instanceof AuthFailure)) throw error;
+          // The stream cannot open either way: the link goes down (a 403's refusal as a 401's).
+          life.down(authOutcome(new AuthFailure(error.error, 401)).down as LinkError);
+          return;
+        }
+      }
       if (response.statusCode !== 200 || mediaType(response) !== 'text/event-stream') {
         const error =
           response.statusCode === 200
@@ -122,7 +184,7 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
                 `GET ${where} answered with content type "${mediaType(response) || 'none'}", not an SSE stream`,
                 { retryable: false },
               )
-            : await statusError(response, `GET ${where}`, options.secrets);
+            : await statusError(response, `GET ${where}`, options.secrets, text);
         response.body.dump().catch(() => {});
         life.down(error);
         return;

@@ -1,16 +1,28 @@
 /**
- * The HTTP client every HTTP-family link uses: one undici `Agent` per link (a keep-alive
- * connection pool, destroyed with the link, so nothing outlives it), the redirect policy, and
- * the translation of what goes wrong into typed errors that say whether the message certainly
- * never reached the server.
+ * The HTTP client every HTTP-family link uses: one undici dispatcher per link (a keep-alive
+ * connection pool, through the environment's proxy when one applies, destroyed with the link,
+ * so nothing outlives it), the transport's cookies, the redirect policy, and the translation of
+ * what goes wrong into typed errors that say whether the message certainly never reached the
+ * server.
  *
  * No `bodyTimeout`: response streams may stay open for hours; the connection's heartbeat
  * watches them instead (undici's default 300 s would cut idle SSE streams).
  */
 
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ErrorCode, HttpError, LinkError } from '../../errors.js';
+import type { LinkAuth } from '../link.js';
+import { CookieJar, withCookies } from './cookies.js';
+import {
+  createDispatcher,
+  describeProxy,
+  type ProxySettings,
+  proxyFor,
+  proxyRefusal,
+  proxySettings,
+  tunnelStatus,
+} from './dispatcher.js';
 
 /** What to do with a redirect. */
 export type RedirectPolicy = 'same-origin' | 'follow' | 'error';
@@ -24,6 +36,15 @@ export interface HttpLinkOptions {
   maxMessageBytes: number;
   /** Strings to keep out of errors (header values, URL credentials): a server may echo them. */
   secrets: readonly string[];
+  /**
+   * The transport's cookies, shared by all its links so that they survive reconnects (sticky
+   * sessions); a jar of the client's own when absent.
+   */
+  cookies?: CookieJar | undefined;
+  /** The proxy settings, read once per transport; the environment's when absent. */
+  proxy?: ProxySettings | undefined;
+  /** Where the `Authorization` header comes from, and who decides on a 401/403 (an `authProvider`). */
+  auth?: LinkAuth | undefined;
 }
 
 /** One HTTP request. */
@@ -168,18 +189,27 @@ export function redact(text: string, secrets: readonly string[]): string {
 
 /** A keep-alive pool for one link, with the configured redirect policy. */
 export class HttpClient {
-  readonly #agent = new Agent({ keepAliveTimeout: 30_000, bodyTimeout: 0, connections: null });
+  readonly #agent: Dispatcher;
   readonly #options: HttpLinkOptions;
+  readonly #proxy: ProxySettings;
+  readonly #cookies: CookieJar;
 
   constructor(options: HttpLinkOptions) {
     this.#options = options;
+    this.#proxy = options.proxy ?? proxySettings();
+    this.#cookies = options.cookies ?? new CookieJar();
+    this.#agent = createDispatcher(
+      { keepAliveTimeout: 30_000, bodyTimeout: 0, connections: null },
+      this.#proxy,
+    );
   }
 
   /**
    * Sends a request, following redirects the policy allows (307/308 for POST, any for GET
-   * and DELETE). Rejects with a {@link LinkError} (`LIFELINE_ERR_NETWORK`, `undelivered` when
-   * the connection could not be made; `LIFELINE_ERR_REDIRECT` for a refused redirect) or the
-   * abort error.
+   * and DELETE), with the jar's cookies for each hop's origin, keeping every `Set-Cookie` it
+   * gets. Rejects with a {@link LinkError} (`LIFELINE_ERR_NETWORK`, `undelivered` when the
+   * connection could not be made or the proxy refused the tunnel; `LIFELINE_ERR_REDIRECT` for
+   * a refused redirect) or the abort error.
    */
   async request(request: HttpRequest, what: string): Promise<Dispatcher.ResponseData> {
     let url = request.url;
@@ -191,15 +221,15 @@ export class HttpClient {
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
           method: request.method,
-          headers,
+          headers: withCookies(headers, this.#cookies, url),
           body: request.body ?? null,
           signal: request.signal ?? null,
         };
         response = await this.#agent.request(options);
       } catch (error) {
-        if (isAbort(error)) throw error;
-        throw networkError(error, what);
+        throw this.#failure(error, url, what);
       }
+      this.#cookies.store(url, response.headers['set-cookie']);
       const location = header(response, 'location');
       if (!REDIRECTS.has(response.statusCode) || location === undefined) return response;
       response.body.dump().catch(() => {});
@@ -219,6 +249,17 @@ export class HttpClient {
   /** Closes every connection now, aborting what is in flight. */
   destroy(): void {
     this.#agent.destroy().catch(() => {});
+  }
+
+  /** What a failed request throws: the abort as it is, a proxy's refusal, or a network error. */
+  #failure(error: unknown, url: URL, what: string): unknown {
+    const proxy = proxyFor(url, this.#proxy);
+    if (proxy === undefined) return isAbort(error) ? error : networkError(error, what);
+    // undici reports a refused tunnel with the code of a cancelled request: tell them apart.
+    const status = tunnelStatus(error);
+    if (status !== undefined) return proxyRefusal(status, proxy, what);
+    if (isAbort(error)) return error;
+    return networkError(error, `${what} through the proxy ${describeProxy(proxy)}`);
   }
 }
 

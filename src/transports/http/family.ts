@@ -14,6 +14,8 @@ import { ErrorCode, LinkError } from '../../errors.js';
 import type { LinkCallback, LinkCloseEvent, LinkHandle, LinkInput, LinkLogic, LinkSink } from '../link.js';
 import { runSseLink } from '../sse.js';
 import { describeUrl } from './client.js';
+import { CookieJar } from './cookies.js';
+import { proxySettings } from './dispatcher.js';
 import { runStreamableLink, type StreamableLinkOptions } from './streamable.js';
 import { verdictFor } from './verdicts.js';
 
@@ -32,8 +34,15 @@ export function createHttpFamilyLink(
   sink: LinkSink,
   mode: HttpMode,
 ): LinkLogic {
-  const streamable = runStreamableLink({ ...options, fallback: mode === 'auto' }, sink);
-  const sse = runSseLink(options, sink);
+  // One cookie jar and one reading of the proxy variables per transport: cookies survive
+  // reconnects and the switch to HTTP+SSE, and a bad proxy variable fails createTransport.
+  const shared = {
+    ...options,
+    cookies: options.cookies ?? new CookieJar(),
+    proxy: options.proxy ?? proxySettings(),
+  };
+  const streamable = runStreamableLink({ ...shared, fallback: mode === 'auto' }, sink);
+  const sse = runSseLink(shared, sink);
   return fromCallback<LinkCloseEvent, LinkInput>((args) => {
     if (mode === 'sse' || (mode === 'auto' && verdictFor(options.url) === 'sse')) return sse(args);
     if (mode === 'http') return streamable(args);

@@ -12,6 +12,7 @@
 
 import type { LinkError } from '../../errors.js';
 import type { LinkSink } from '../link.js';
+import { AuthFailure, askAuth, authOutcome, isChallenge } from './auth-step.js';
 import { type HttpClient, type HttpLinkOptions, isAbort, mediaType, networkError } from './client.js';
 import { readEventStream } from './events.js';
 
@@ -41,6 +42,8 @@ export class Standby {
   #attempts = 0;
   #lastEventId: string | undefined;
   #retryMs: number | undefined;
+  /** The stream was refused for its credentials and reopened with renewed ones (once in a row). */
+  #renewed = false;
 
   constructor(host: StandbyHost) {
     this.#host = host;
@@ -69,6 +72,10 @@ export class Standby {
     this.#controller = controller;
     const headers: Record<string, string> = { ...host.headers(), accept: 'text/event-stream' };
     if (this.#lastEventId !== undefined) headers['last-event-id'] = this.#lastEventId;
+    const auth = host.options.auth;
+    const sent = await auth?.authorization().catch(() => undefined);
+    if (sent !== undefined) headers.authorization = sent;
+    if (!host.live() || controller.signal.aborted) return;
     let response: Awaited<ReturnType<HttpClient['request']>>;
     try {
       response = await host.client.request(
@@ -86,6 +93,7 @@ export class Standby {
       response.body.dump().catch(() => {});
       return;
     }
+    if (isChallenge(auth, response.statusCode) && (await this.#challenged(response, sent))) return;
     if (response.statusCode !== 200 || mediaType(response) !== 'text/event-stream') {
       response.body.dump().catch(() => {});
       host.sink.diagnostic({
@@ -96,6 +104,7 @@ export class Standby {
       this.#again();
       return;
     }
+    this.#renewed = false;
     const outcome = await readEventStream(
       response.body,
       host.sink,
@@ -111,6 +120,36 @@ export class Standby {
     this.#lastEventId = outcome.lastEventId;
     this.#retryMs = outcome.retryMs;
     if (!outcome.aborted) this.#again();
+  }
+
+  /**
+   * Asks the auth about a 401/403 on the stream: reopens it at once with renewed credentials
+   * (once in a row), or takes the link down with the auth's refusal of a 401.
+   *
+   * @returns whether the refusal was dealt with (false: treat it as any other status).
+   */
+  async #challenged(
+    response: Awaited<ReturnType<HttpClient['request']>>,
+    sent: string | undefined,
+  ): Promise<boolean> {
+    const host = this.#host;
+    try {
+      const { retry } = await askAuth(
+        host.options.auth as NonNullable<typeof host.options.auth>,
+        response,
+        sent,
+        'GET',
+      );
+      if (!retry || this.#renewed) return false;
+      this.#renewed = true;
+      void this.#open();
+      return true;
+    } catch (error) {
+      if (!(error instanceof AuthFailure)) throw error;
+      const { down } = authOutcome(error);
+      if (down !== undefined) host.down(down);
+      return down !== undefined;
+    }
   }
 
   #again(): void {

@@ -29,6 +29,7 @@ import { ErrorCode, type HttpError, LinkError } from '../../errors.js';
 import { LinkLife } from '../life.js';
 import type { LinkCallback, LinkHandle, LinkSendOptions, LinkSink } from '../link.js';
 import { parseRpcError, readJsonAnswer, wait } from './answers.js';
+import { AuthFailure, askAuth, authOutcome, downWhileAuthorizing, isChallenge } from './auth-step.js';
 import {
   describeUrl,
   HttpClient,
@@ -95,6 +96,8 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       if (!life.live || sendOptions?.signal?.aborted) return undefined;
       const headers: Record<string, string> = { ...commonHeaders(), accept: 'text/event-stream' };
       headers['last-event-id'] = previous.lastEventId as string;
+      const authorization = await options.auth?.authorization().catch(() => undefined);
+      if (authorization !== undefined) headers.authorization = authorization;
       const response = await client
         .request(
           { method: 'GET', url: options.url, headers, signal: sendOptions?.signal },
@@ -211,22 +214,52 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       headers['content-type'] = 'application/json';
       headers.accept = ACCEPT_BOTH;
       const sentSession = headers['mcp-session-id'] !== undefined;
+      const auth = options.auth;
+      let sent: string | undefined;
+      if (auth !== undefined) {
+        sent = await auth.authorization();
+        if (sent !== undefined) headers.authorization = sent;
+        if (!life.live) throw downWhileAuthorizing();
+      }
 
       // No AbortController per request (a measurable cost): the caller's signal, when there is
       // one, goes to undici as it is, and closing the link destroys the pool under everything.
       const signal = sendOptions?.signal;
       if (signal?.aborted) return;
-      try {
+      const body = JSON.stringify(message);
+      // Whether the server responded to the POST (its status line came): a failure before that
+      // is reported as a network error, one after it as a lost response.
+      let responded = false;
+      const post = async (): Promise<Dispatcher.ResponseData> => {
+        responded = false;
         const response = await client.request(
-          {
-            method: 'POST',
-            url: options.url,
-            headers,
-            body: JSON.stringify(message),
-            signal,
-          },
+          { method: 'POST', url: options.url, headers, body, signal },
           `POST ${endpoint}`,
         );
+        responded = true;
+        return response;
+      };
+      try {
+        let response = await post();
+        let read: { text: string | undefined } | undefined;
+        let retried = false;
+        if (isChallenge(auth, response.statusCode)) {
+          // Refused for its credentials: the auth renews them and the request goes ONCE more.
+          const { retry, text } = await askAuth(auth, response, sent, 'POST');
+          if (retry) {
+            sent = await auth.authorization().catch((error: unknown) => {
+              throw new AuthFailure(error, 401);
+            });
+            if (sent === undefined) delete headers.authorization;
+            else headers.authorization = sent;
+            // Not a lost response: the server refused it, so it waits for the next link.
+            if (!life.live) throw new AuthFailure(downWhileAuthorizing(), 401);
+            response = await post();
+            retried = true;
+          } else {
+            read = { text };
+          }
+        }
         const status = response.statusCode;
         if (status >= 200 && status < 300) {
           if (initialize) {
@@ -253,20 +286,29 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
           });
           return;
         }
-        throw await refusal(response, message, sentSession, initialize);
+        throw await refusal(response, message, sentSession, initialize, read, retried);
       } catch (error) {
+        if (error instanceof AuthFailure) {
+          const { thrown, down } = authOutcome(error);
+          if (down !== undefined) life.down(down);
+          throw thrown;
+        }
         // A refusal or an unusable answer: the caller gets it as it is.
         if (error instanceof LinkError && error.code !== ErrorCode.Network) throw error;
         if (isAbort(error) && signal?.aborted) return;
-        const failure = networkError(error, `POST ${endpoint}`);
-        // On a link already gone, only an undelivered message matters (it waits for the next
-        // one); the fate of the rest is decided by the link's end.
+        const failure =
+          responded && request !== undefined
+            ? responseLost(request, error, endpoint)
+            : networkError(error, `POST ${endpoint}`);
+        // On a link already gone, an undelivered message waits for the next one; the fate of a
+        // request is decided by the link's end, which learns here whether the server responded.
         if (!life.live) {
           if (failure.undelivered) throw failure;
+          if (request !== undefined) sink.unanswered(request.id, failure, 'reissue');
           return;
         }
         if (failure.undelivered) life.down(failure);
-        if (failure.code === ErrorCode.Network && !failure.undelivered && request !== undefined) {
+        if (!failure.undelivered && request !== undefined) {
           // It may have reached the server: the runtime decides (re-issue or connection lost).
           sink.unanswered(request.id, failure, 'reissue');
           return;
@@ -281,9 +323,12 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       message: JsonRpcMessage,
       sentSession: boolean,
       initialize: boolean,
+      read?: { text: string | undefined },
+      retried = false,
     ): Promise<LinkError> => {
       const status = response.statusCode;
-      const text = await readText(response.body, 65_536).catch(() => undefined);
+      const text =
+        read !== undefined ? read.text : await readText(response.body, 65_536).catch(() => undefined);
       const rpcError = parseRpcError(text);
       const request = isRequest(message) ? message : undefined;
       if (rpcError !== undefined && request !== undefined && rpcError.id === request.id && status === 400) {
@@ -324,7 +369,9 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
         return fallback;
       }
       const error: HttpError = await statusError(response, `POST ${endpoint}`, options.secrets, text);
-      if (status === 401 || status === 403 || UNAVAILABLE.has(status)) life.down(error);
+      // A 403 after the auth stepped up fails only its request (the token is good for others).
+      const stepUpRefused = status === 403 && retried;
+      if (status === 401 || (status === 403 && !stepUpRefused) || UNAVAILABLE.has(status)) life.down(error);
       return error;
     };
 
@@ -362,8 +409,11 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), closeMs);
       try {
+        const headers = commonHeaders();
+        const authorization = await options.auth?.authorization().catch(() => undefined);
+        if (authorization !== undefined) headers.authorization = authorization;
         const response = await client.request(
-          { method: 'DELETE', url: options.url, headers: commonHeaders(), signal: controller.signal },
+          { method: 'DELETE', url: options.url, headers, signal: controller.signal },
           `DELETE ${endpoint}`,
         );
         await response.body.dump();
@@ -379,6 +429,16 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
     });
     return shutdown;
   };
+}
+
+/**
+ * A POST's response broke after its status line (a JSON body cut short): the server responded,
+ * so the request's response is lost (`LIFELINE_ERR_STREAM_LOST`), unlike a POST that got no
+ * response at all (`LIFELINE_ERR_NETWORK`), whose re-issue the runtime does not count as spent.
+ */
+function responseLost(request: JsonRpcRequest, error: unknown, endpoint: string): LinkError {
+  const failure = networkError(error, `The response of POST ${endpoint} to request ${request.id}`);
+  return new LinkError(ErrorCode.StreamLost, failure.message, { retryable: true, cause: error });
 }
 
 /** Marks a refusal already delivered to the client as a message: `send` resolves. */

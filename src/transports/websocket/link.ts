@@ -4,6 +4,9 @@
  *
  * - The upgrade carries the configured headers; a refused upgrade is an `HttpError` (401 and
  *   403 permanent), a server that does not select `mcp` is refused (permanent).
+ * - The upgrade goes through the environment's HTTP proxy when one applies (a CONNECT tunnel,
+ *   ./tunnel.ts), and carries the transport's cookies; cookies the 101 or a refusal sets are
+ *   kept for the next socket (sticky sessions survive reconnects).
  * - A binary frame is not a message: the link closes with 1003 and goes down. A frame over
  *   `limits.maxMessageBytes` cannot be skipped unread: `ws` closes with 1009 and the link goes
  *   down. A text frame that is not a message is a diagnostic; an answer among them that names
@@ -14,17 +17,31 @@
  * - Graceful close: close 1000, then terminate after `closeMs`.
  */
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import WebSocket from 'ws';
+import type { Readable } from 'node:stream';
+import WebSocket, { type ClientOptions } from 'ws';
 import { fromCallback } from 'xstate';
 import { type JsonRpcMessage, parseMessage } from '../../codec/jsonrpc.js';
 import { looksLikeNotification, recoverId } from '../../codec/recover.js';
 import { CodecError, ErrorCode, LinkError } from '../../errors.js';
+import { AuthFailure, askAuth, authOutcome } from '../http/auth-step.js';
 import { describeUrl, networkError, redact, statusError } from '../http/client.js';
+import { CookieJar, withCookies } from '../http/cookies.js';
+import { type ProxySettings, proxyFor, proxySettings } from '../http/dispatcher.js';
 import { LinkLife } from '../life.js';
-import type { LinkCloseEvent, LinkHandle, LinkInput, LinkLogic, LinkSink } from '../link.js';
+import type {
+  LinkAuth,
+  LinkCallback,
+  LinkCloseEvent,
+  LinkHandle,
+  LinkInput,
+  LinkLogic,
+  LinkSink,
+} from '../link.js';
 import { abbreviate } from '../pipe.js';
 import { WireIds } from './ids.js';
+import { tunnelThrough } from './tunnel.js';
 
 /** The subprotocol SEP-1288 names. */
 export const MCP_SUBPROTOCOL = 'mcp';
@@ -46,12 +63,21 @@ export interface WebSocketLinkOptions {
   closeMs: number;
   /** Strings to keep out of errors (header values, URL credentials). */
   secrets: readonly string[];
+  /** The transport's cookies; a jar of the link logic's own (shared by its sockets) when absent. */
+  cookies?: CookieJar | undefined;
+  /** The proxy settings; the environment's, read when the link logic is created, when absent. */
+  proxy?: ProxySettings | undefined;
+  /** Where the upgrade's `Authorization` header comes from, and who decides on a 401/403 (an `authProvider`). */
+  auth?: LinkAuth | undefined;
 }
 
 /** Creates the link actor logic for a WebSocket server. Each start of the actor is one socket. */
 export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSink): LinkLogic {
   const where = describeUrl(options.url);
-  return fromCallback<LinkCloseEvent, LinkInput>(({ sendBack, receive }) => {
+  // Once per transport: its sockets share the cookies, and a bad proxy variable fails createTransport.
+  const cookies = options.cookies ?? new CookieJar();
+  const proxy = proxyFor(options.url, options.proxy ?? proxySettings());
+  const run = ({ sendBack, receive }: LinkArgs, authorization: string | undefined): (() => void) => {
     const life = new LinkLife(sendBack);
     const ids = new WireIds();
     const writers = new Set<(error: Error) => void>();
@@ -60,13 +86,28 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
     let closeTimer: NodeJS.Timeout | undefined;
     let bodyTimer: NodeJS.Timeout | undefined;
     let refused = false;
+    const tunnel = new AbortController();
 
     const socket = new WebSocket(options.url, [MCP_SUBPROTOCOL], {
-      headers: { ...options.headers },
+      headers: withCookies(
+        authorization === undefined ? { ...options.headers } : { ...options.headers, authorization },
+        cookies,
+        options.url,
+      ),
       maxPayload: options.maxMessageBytes,
       // Compression costs ~300 KiB of zlib state per socket and CPU per frame; MCP messages are small.
       perMessageDeflate: false,
       followRedirects: false,
+      ...(proxy === undefined
+        ? {}
+        : {
+            createConnection: tunnelThrough(
+              proxy,
+              options.url,
+              tunnel.signal,
+              `WebSocket to ${where}`,
+            ) as unknown as ClientOptions['createConnection'],
+          }),
     });
 
     const settle = (error: LinkError): void => {
@@ -170,6 +211,7 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
 
     socket.on('upgrade', (response) => {
       tcp = response.socket;
+      cookies.store(options.url, response.headers['set-cookie']);
     });
     socket.on('open', () => {
       const handle: LinkHandle = { send, ping };
@@ -198,9 +240,19 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
     socket.on('unexpected-response', (request, response) => {
       // The status is the verdict; what the socket reports while the body is read is not.
       refused = true;
+      cookies.store(options.url, response.headers['set-cookie']);
       const answer = { statusCode: response.statusCode ?? 0, headers: response.headers, body: response };
       // The body is only for the message: a server that never ends it must not hold the verdict up.
       bodyTimer = setTimeout(() => response.destroy(new Error('body too slow')), options.closeMs);
+      if (options.auth !== undefined && (answer.statusCode === 401 || answer.statusCode === 403)) {
+        void upgradeRefused(options.auth, answer, authorization, where, options.secrets).then((error) => {
+          clearTimeout(bodyTimer);
+          request.destroy();
+          failure ??= error;
+          life.down(error);
+        });
+        return;
+      }
       void statusError(answer, `WebSocket upgrade at ${where}`, options.secrets).then((error) => {
         clearTimeout(bodyTimer);
         request.destroy();
@@ -239,6 +291,7 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
 
     return () => {
       life.finished = true;
+      tunnel.abort();
       clearTimeout(closeTimer);
       clearTimeout(bodyTimer);
       settle(new LinkError(ErrorCode.Write, 'The link was stopped', { retryable: true }));
@@ -247,7 +300,80 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
       socket.on('error', () => {});
       if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
     };
+  };
+  return fromCallback<LinkCloseEvent, LinkInput>((args) => withAuthorization(args, options, run));
+}
+
+type LinkArgs = Parameters<LinkCallback>[0];
+
+/**
+ * Runs the socket once the upgrade's `Authorization` value is known (the auth may be
+ * refreshing a token first); a close asked for meanwhile ends the link without a socket.
+ */
+function withAuthorization(
+  args: LinkArgs,
+  options: WebSocketLinkOptions,
+  run: (args: LinkArgs, authorization: string | undefined) => () => void,
+): () => void {
+  const auth = options.auth;
+  if (auth === undefined) return run(args, undefined);
+  let dispose: (() => void) | undefined;
+  let stopped = false;
+  let closing = false;
+  const listeners: ((event: LinkCloseEvent) => void)[] = [];
+  args.receive((event) => {
+    if (dispose === undefined) closing = true;
+    for (const listener of listeners) listener(event);
   });
+  auth.authorization().then(
+    (authorization) => {
+      if (stopped) return;
+      if (closing) {
+        args.sendBack({ type: 'link.closed' });
+        return;
+      }
+      dispose = run({ ...args, receive: (listener) => listeners.push(listener) }, authorization);
+    },
+    (error: unknown) => {
+      if (!stopped)
+        args.sendBack({ type: 'link.down', error: authOutcome(new AuthFailure(error, 401)).down });
+    },
+  );
+  return () => {
+    stopped = true;
+    dispose?.();
+  };
+}
+
+/**
+ * A 401/403 upgrade, decided by the auth: renewed credentials make the next socket a retry at
+ * once (the refused upgrade never opened a session); a refusal is the link's end.
+ */
+async function upgradeRefused(
+  auth: LinkAuth,
+  answer: { statusCode: number; headers: IncomingHttpHeaders; body: Readable },
+  sent: string | undefined,
+  where: string,
+  secrets: readonly string[],
+): Promise<LinkError> {
+  try {
+    const { retry, text } = await askAuth(auth, answer, sent, 'upgrade');
+    if (retry) {
+      return new LinkError(
+        ErrorCode.Network,
+        `The WebSocket upgrade at ${where} was refused; retrying with renewed credentials`,
+        {
+          retryable: true,
+          undelivered: true,
+          retryAfterMs: 0,
+        },
+      );
+    }
+    return statusError(answer, `WebSocket upgrade at ${where}`, secrets, text ?? '');
+  } catch (error) {
+    return authOutcome(new AuthFailure(error instanceof AuthFailure ? error.error : error, 401))
+      .down as LinkError;
+  }
 }
 
 /** The error behind a failed socket: a refused subprotocol, a protocol violation, or the network. */
