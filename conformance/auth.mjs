@@ -137,3 +137,28 @@ export function withOAuth(connect, { provider, transport, connected, maxSignIns 
     run: (op) => attempt('operation', op),
   };
 }
+
+/**
+ * One `auth/*` scenario, as conformance/client.mjs calls it: every auth scenario asks the same of
+ * a client — connect, list the tools, call `test-tool`, close — through the SDK's documented
+ * flow around a transport with this module's headless provider.
+ *
+ * @param {{ name: string, url: string, context?: object, sdk: { createClient(capabilities: object): any }, createTransport: Function, logger?: object }} options
+ */
+export async function runAuthScenario({ name, url, context, sdk, createTransport, logger }) {
+  const provider = conformanceProvider(name, context ?? {});
+  const transport = createTransport({ url, authProvider: provider, logger });
+  const client = sdk.createClient({});
+  const flow = withOAuth(() => client.connect(transport), {
+    provider,
+    transport,
+    connected: () => client.transport !== undefined,
+  });
+  await flow.connect();
+  try {
+    await flow.run(() => client.listTools());
+    await flow.run(() => client.callTool({ name: 'test-tool', arguments: {} }));
+  } finally {
+    await client.close();
+  }
+}

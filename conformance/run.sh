@@ -47,6 +47,17 @@ matrix=(
   '0.2 v2 json-schema-2020-12-preservation' '0.2 v1 json-schema-2020-12-preservation'
   '0.2 v2 json-schema-2020-12-preservation 2026-07-28'
 )
+# Authorization: every auth/* scenario outside the extensions under v2, and under v1 those whose
+# revisions include a 2025 one (v1 speaks no 2026-07-28), through the SDK's documented flow.
+auth_both=(metadata-default metadata-var1 metadata-var2 metadata-var3 basic-cimd
+  scope-from-www-authenticate scope-from-scopes-supported scope-omitted-when-undefined scope-step-up
+  scope-retry-limit token-endpoint-auth-basic token-endpoint-auth-post token-endpoint-auth-none
+  pre-registration 2025-03-26-oauth-metadata-backcompat 2025-03-26-oauth-endpoint-fallback)
+auth_modern=(resource-mismatch offline-access-scope offline-access-not-supported
+  authorization-server-migration iss-supported iss-not-advertised iss-supported-missing
+  iss-wrong-issuer iss-unexpected iss-normalized metadata-issuer-mismatch)
+for name in "${auth_both[@]}"; do matrix+=("0.2 v2 auth/$name" "0.2 v1 auth/$name"); done
+for name in "${auth_modern[@]}"; do matrix+=("0.2 v2 auth/$name"); done
 
 usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
