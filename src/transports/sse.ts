@@ -13,7 +13,7 @@
 import { fromCallback } from 'xstate';
 import type { JsonRpcMessage } from '../codec/jsonrpc.js';
 import { ErrorCode, LinkError } from '../errors.js';
-import { AuthFailure, askAuth, authOutcome, downWhileAuthorizing, isChallenge } from './http/auth-step.js';
+import { AuthFailure, askAuth, authOutcome, authorizeRequest, isChallenge } from './http/auth-step.js';
 import {
   describeUrl,
   HttpClient,
@@ -46,12 +46,7 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
       }
       const headers: Record<string, string> = { ...options.headers, 'content-type': 'application/json' };
       const auth = options.auth;
-      let sent: string | undefined;
-      if (auth !== undefined) {
-        sent = await auth.authorization();
-        if (sent !== undefined) headers.authorization = sent;
-        if (!life.live) throw downWhileAuthorizing();
-      }
+      let sent = auth === undefined ? undefined : await authorizeRequest(auth, headers, life);
       const body = JSON.stringify(message);
       const post = () =>
         client
@@ -76,10 +71,7 @@ export function runSseLink(options: HttpLinkOptions, sink: LinkSink): LinkCallba
           throw thrown;
         }
         if (verdict.retry) {
-          sent = await auth.authorization();
-          if (sent === undefined) delete headers.authorization;
-          else headers.authorization = sent;
-          if (!life.live) throw downWhileAuthorizing();
+          sent = await authorizeRequest(auth, headers, life);
           response = await post();
           retried = true;
         } else {

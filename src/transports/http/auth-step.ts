@@ -96,6 +96,24 @@ export function authOutcome(failure: AuthFailure): { thrown: unknown; down: Link
 }
 
 /** The link is down while the auth worked: the request waits for the next link. */
+/**
+ * Puts the auth's `Authorization` value on a request (or takes an old one off) and returns it,
+ * for the challenge a refusal reports.
+ *
+ * @throws {LinkError} undelivered, when the link went down while the auth worked (a refresh).
+ */
+export async function authorizeRequest(
+  auth: LinkAuth,
+  headers: Record<string, string>,
+  life: { readonly live: boolean },
+): Promise<string | undefined> {
+  const sent = await auth.authorization();
+  if (sent === undefined) delete headers.authorization;
+  else headers.authorization = sent;
+  if (!life.live) throw downWhileAuthorizing();
+  return sent;
+}
+
 export function downWhileAuthorizing(): LinkError {
   return new LinkError(ErrorCode.Network, 'The link went down while authorizing', {
     retryable: true,

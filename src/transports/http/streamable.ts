@@ -29,7 +29,14 @@ import { ErrorCode, type HttpError, LinkError } from '../../errors.js';
 import { LinkLife } from '../life.js';
 import type { LinkCallback, LinkHandle, LinkSendOptions, LinkSink } from '../link.js';
 import { parseRpcError, readJsonAnswer, wait } from './answers.js';
-import { AuthFailure, askAuth, authOutcome, downWhileAuthorizing, isChallenge } from './auth-step.js';
+import {
+  AuthFailure,
+  askAuth,
+  authOutcome,
+  authorizeRequest,
+  downWhileAuthorizing,
+  isChallenge,
+} from './auth-step.js';
 import {
   describeUrl,
   HttpClient,
@@ -215,12 +222,7 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       headers.accept = ACCEPT_BOTH;
       const sentSession = headers['mcp-session-id'] !== undefined;
       const auth = options.auth;
-      let sent: string | undefined;
-      if (auth !== undefined) {
-        sent = await auth.authorization();
-        if (sent !== undefined) headers.authorization = sent;
-        if (!life.live) throw downWhileAuthorizing();
-      }
+      let sent = auth === undefined ? undefined : await authorizeRequest(auth, headers, life);
 
       // No AbortController per request (a measurable cost): the caller's signal, when there is
       // one, goes to undici as it is, and closing the link destroys the pool under everything.
