@@ -23,6 +23,8 @@ export {
   type LoadOptions,
   type LocateOptions,
   loadConfigFile,
+  type OAuthBlock,
+  type OAuthGrant,
   parseConfig,
   type ServerEntry,
   type ServerPolicy,

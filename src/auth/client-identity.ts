@@ -138,12 +138,29 @@ async function register(ctx: ClientContext): Promise<oauth.OmitSymbolProperties<
   const { as } = ctx.discovery;
   const endpoint = new URL(as.registration_endpoint as string);
   ctx.http.assertSecure(endpoint, 'The registration endpoint');
-  const metadata: ClientMetadataLike = registrationMetadata(ctx.provider);
-  if (ctx.scope !== undefined) metadata.scope = ctx.scope;
+  const { scope: ownScope, ...metadata } = registrationMetadata(ctx.provider);
+  const scope = ctx.scope ?? ownScope;
+  if (scope === undefined) return registerWith(ctx, endpoint, metadata);
+  try {
+    return await registerWith(ctx, endpoint, { ...metadata, scope });
+  } catch (error) {
+    // RFC 7591 §2 lets a server refuse scope values it does not know, and resource scopes
+    // (RFC 8707) are often unknown to the registration endpoint (oidc-provider refuses them):
+    // the scope is asked for again on the authorization request, so register without it.
+    if ((error as AuthorizationError).oauthError !== 'invalid_client_metadata') throw error;
+    return registerWith(ctx, endpoint, metadata);
+  }
+}
+
+async function registerWith(
+  ctx: ClientContext,
+  endpoint: URL,
+  metadata: ClientMetadataLike,
+): Promise<oauth.OmitSymbolProperties<oauth.Client>> {
   let response: Response;
   try {
     response = await oauth.dynamicClientRegistrationRequest(
-      as,
+      ctx.discovery.as,
       metadata as unknown as Partial<oauth.OmitSymbolProperties<oauth.Client>>,
       ctx.http.options(endpoint),
     );

@@ -45,7 +45,12 @@ function tokenEndpoint(ctx: GrantContext): URL {
   return url;
 }
 
-function tokenSet(response: oauth.TokenEndpointResponse, now: number, previousRefresh?: string): TokenSet {
+/** A token response as a {@link TokenSet}; a refresh without a new refresh token keeps the old one. */
+export function tokenSet(
+  response: oauth.TokenEndpointResponse,
+  now: number,
+  previousRefresh?: string,
+): TokenSet {
   const tokens: OAuthTokensLike = {
     access_token: response.access_token,
     // oauth4webapi lower-cases it; the header scheme (and the SDK's stored shape) is `Bearer`.

@@ -20,7 +20,7 @@ import {
 
 export { BearerAuth } from './bearer.js';
 export { parseChallenge } from './challenge.js';
-export { MAX_FRESH_REFUSALS, refreshSkew, TokenKeeper } from './keeper.js';
+export { freshWindow, MAX_FRESH_REFUSALS, refreshSkew, TokenKeeper } from './keeper.js';
 export type {
   AnyAuthProvider,
   AuthProviderLike,
@@ -46,6 +46,8 @@ export interface LinkAuthConfig {
   /** Keeps a value out of logs and errors. */
   secret?: ((value: string) => void) | undefined;
   now?: (() => number) | undefined;
+  /** Hears when a managed sign-in starts and ends (the status's `authorization: 'waiting'`). */
+  onSignIn?: ((waiting: boolean) => void) | undefined;
 }
 
 /** What a transport holds: its links' auth, and `finishAuth`. */
@@ -70,5 +72,6 @@ export function createLinkAuth(config: LinkAuthConfig): TransportAuth {
     http,
     secret: config.secret,
     now: config.now,
+    onSignIn: config.onSignIn,
   });
 }

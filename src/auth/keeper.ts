@@ -20,6 +20,7 @@ import type { AuthChallenge, LinkAuth } from '../transports/link.js';
 import { parseChallenge } from './challenge.js';
 import { clientAuth, forIssuer, resolveClient } from './client-identity.js';
 import { refreshTokens, type TokenSet } from './grants.js';
+import { DEVICE_CODE_GRANT } from './grants-unattended.js';
 import type { AuthHttp } from './http.js';
 import { resourceUrl } from './resource.js';
 import { covers, unionScopes } from './scope.js';
@@ -43,13 +44,20 @@ export interface KeeperOptions {
   secret?: ((value: string) => void) | undefined;
   /** The clock, ms since the epoch. Default `Date.now`. */
   now?: (() => number) | undefined;
+  /**
+   * Hears when a managed sign-in (one this process waits for: a provider's `waitForCallback`,
+   * `oauth.signIn`, the device grant) starts (`true`) and ends (`false`), for the status.
+   */
+  onSignIn?: ((waiting: boolean) => void) | undefined;
 }
 
 /** A server that refuses this many fresh tokens within {@link STORM_WINDOW_MS} is given up on. */
 export const MAX_FRESH_REFUSALS = 3;
 const STORM_WINDOW_MS = 5 * 60_000;
-/** A token refused within this long of being issued counts as a fresh one refused. */
+/** A token refused within this long of being issued counts as a fresh one refused (at most). */
 const FRESH_MS = 60_000;
+/** A JWT's `exp` is in whole seconds (RFC 7519 §2 NumericDate, as most servers write it). */
+const EXP_GRANULARITY_MS = 1_000;
 
 /** What is known about a provider's tokens across the transports that share it. */
 interface ProviderRecord {
@@ -78,6 +86,18 @@ export function refreshSkew(lifetimeMs: number): number {
   return Math.min(60_000, Math.max(250, lifetimeMs * 0.2));
 }
 
+/**
+ * How long after it was issued a refused token counts as a fresh one refused (the storm guard):
+ * a minute, but at most half of what is left of its life once a whole second of `exp` rounding is
+ * taken off. A token that simply expired is not a refusal of a fresh token: a 2-second token can
+ * expire after 1 s (its `exp` rounded down), so only a refusal within its first 500 ms counts.
+ * Unknown lifetime: a minute.
+ */
+export function freshWindow(lifetimeMs: number | undefined): number {
+  if (lifetimeMs === undefined) return FRESH_MS;
+  return Math.min(FRESH_MS, Math.max(0, lifetimeMs - EXP_GRANULARITY_MS) / 2);
+}
+
 function bearer(tokens: OAuthTokensLike): string {
   return `Bearer ${tokens.access_token}`;
 }
@@ -95,6 +115,12 @@ export class TokenKeeper implements LinkAuth {
   #requestedScope: string | undefined;
   /** An access token the server refused and that cannot be refreshed: not sent again. */
   #dead: string | undefined;
+  /**
+   * The authorization server refused the last refresh (`invalid_grant`...): the 401 that follows
+   * (often on a request sent without a token, the set being dropped) asks the user again as
+   * `refresh-refused`, after discovering again.
+   */
+  #refreshRefused = false;
   /** Fresh tokens the server refused, with when (the storm guard's window). */
   #refusals = new Map<string, number>();
 
@@ -165,11 +191,17 @@ export class TokenKeeper implements LinkAuth {
     }
     if (current !== undefined && current !== challenge.sent) return 'retry';
     if (challenge.sent === undefined) {
-      await this.#authorize({ challenge: parsed });
+      // Sent without a token because its refresh was just refused (the set is gone): say so.
+      const refused = this.#refreshRefused;
+      await this.#authorize({
+        challenge: parsed,
+        rediscover: refused,
+        reason: refused ? 'refresh-refused' : undefined,
+      });
       return 'retry';
     }
     this.#guardStorm(challenge.sent);
-    let reason: UnauthorizedReason = 'sign-in-required';
+    let reason: UnauthorizedReason = this.#refreshRefused ? 'refresh-refused' : 'sign-in-required';
     if (tokens?.refresh_token !== undefined) {
       try {
         await this.#refresh(tokens);
@@ -295,6 +327,7 @@ export class TokenKeeper implements LinkAuth {
         this.#secret(stored.access_token);
         this.#secret(stored.refresh_token);
         this.#dead = undefined;
+        this.#refreshRefused = false;
         return;
       }
       const set = await refreshTokens(context, tokens.refresh_token, scope);
@@ -307,6 +340,7 @@ export class TokenKeeper implements LinkAuth {
         if (now?.refresh_token === tokens.refresh_token) await provider.invalidateCredentials?.('tokens');
         if (code !== 'invalid_grant' && record.dynamic) await provider.invalidateCredentials?.('client');
         this.#dead = tokens.access_token;
+        this.#refreshRefused = true;
       }
       throw error;
     }
@@ -323,6 +357,7 @@ export class TokenKeeper implements LinkAuth {
     this.#remember(set);
     this.#requestedScope = completed.scope ?? this.#requestedScope;
     this.#dead = undefined;
+    this.#refreshRefused = false;
   }
 
   /** Remembers when a token was obtained and expires (the provider's shape keeps only `expires_in`). */
@@ -340,6 +375,8 @@ export class TokenKeeper implements LinkAuth {
     if (this.#authorizing !== undefined) return this.#authorizing;
     const flow = this.#flow;
     if (request.scope !== undefined) this.#requestedScope = request.scope;
+    const notify = this.#managed() ? this.#options.onSignIn : undefined;
+    notify?.(true);
     this.#authorizing = flow
       .authorize(request)
       .then(async (completed) => {
@@ -347,8 +384,20 @@ export class TokenKeeper implements LinkAuth {
       })
       .finally(() => {
         this.#authorizing = undefined;
+        notify?.(false);
       });
     return this.#authorizing;
+  }
+
+  /** Whether an authorization waits here for the user (else it fails with `UnauthorizedError`). */
+  #managed(): boolean {
+    const provider = this.#oauth as OAuthClientProviderLike & ManagedProviderLike;
+    if (typeof provider.waitForCallback === 'function' || this.#options.oauth?.signIn !== undefined)
+      return true;
+    return (
+      provider.redirectUrl === undefined &&
+      provider.clientMetadata.grant_types?.includes(DEVICE_CODE_GRANT) === true
+    );
   }
 
   /**
@@ -359,7 +408,9 @@ export class TokenKeeper implements LinkAuth {
     const token = sent.replace(/^Bearer\s+/i, '');
     const life = this.#record.lifetimes.get(token);
     const now = this.#now();
-    if (life === undefined || now - life.obtainedAt > FRESH_MS) return;
+    if (life === undefined) return;
+    const lifetime = life.expiresAt === undefined ? undefined : life.expiresAt - life.obtainedAt;
+    if (now - life.obtainedAt >= freshWindow(lifetime)) return;
     for (const [refused, at] of this.#refusals)
       if (now - at >= STORM_WINDOW_MS) this.#refusals.delete(refused);
     // Distinct tokens: many requests refused with the same one are one refusal.

@@ -15,9 +15,10 @@ import {
   validateCallback,
 } from './authorize.js';
 import type { Challenge } from './challenge.js';
-import { clientAuth, forIssuer, resolveClient } from './client-identity.js';
+import { clientAuth, forIssuer, registrationMetadata, resolveClient } from './client-identity.js';
 import { type Discovery, defaultEndpoints, discover } from './discovery.js';
 import { exchangeCode, type TokenSet } from './grants.js';
+import { type DeviceDisplay, grantUnattended } from './grants-unattended.js';
 import type { AuthHttp } from './http.js';
 import { resourceUrl, selectResource } from './resource.js';
 import { chooseScope } from './scope.js';
@@ -120,10 +121,22 @@ export class SignInFlow {
     this.#host.secret(record.secret);
     const redirect = provider.redirectUrl;
     if (redirect === undefined) {
-      throw new AuthorizationError(
-        'registration',
-        'The provider has no redirectUrl; non-interactive grants are not supported by this version',
+      // No redirect (the SDK's non-interactive mark): the device or client credentials grant.
+      const set = await grantUnattended(
+        {
+          as: discovery.as,
+          record,
+          auth: clientAuth(record, provider),
+          resource,
+          scope,
+          http,
+          now: this.#host.now,
+          display: provider as DeviceDisplay,
+          secret: (value) => this.#host.secret(value),
+        },
+        registrationMetadata(provider),
       );
+      return { set, issuer: discovery.as.issuer, scope, discovery };
     }
     const state = (await provider.state?.()) ?? oauth.generateRandomState();
     const { url, pending } = await authorizationUrl({

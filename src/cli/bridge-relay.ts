@@ -71,8 +71,11 @@ export class Relay {
     } else if ('method' in message && message.method === 'notifications/initialized' && !('id' in message)) {
       this.#initialized = message;
     }
-    if (this.#transport.state === 'failed') this.#refuseAndRestart(message);
-    else if (this.#gate !== undefined) void this.#gate.then(() => this.#forward(message));
+    if (this.#transport.state === 'failed') {
+      // A sign-in that failed or was refused: this message waits for a new one, as the first did.
+      if (awaitsSignIn(this.#transport)) this.#restartThenForward(message);
+      else this.#refuseAndRestart(message);
+    } else if (this.#gate !== undefined) void this.#gate.then(() => this.#forward(message));
     else this.#forward(message);
   }
 
@@ -134,7 +137,17 @@ export class Relay {
 
   #refuseAndRestart(message: JsonRpcMessage): void {
     this.#answerUnreachable(message);
-    if (this.#gate !== undefined) return;
+    this.#startGate();
+  }
+
+  /** Starts afresh (the host's handshake replayed first, when it had one) and sends `message` after. */
+  #restartThenForward(message: JsonRpcMessage): void {
+    const gate = this.#startGate();
+    void gate.then(() => this.#forward(message));
+  }
+
+  #startGate(): Promise<void> {
+    if (this.#gate !== undefined) return this.#gate;
     const gate = this.#restart().catch((error: unknown) =>
       this.#log.warn(`could not restore the host's session: ${messageOf(error)}`),
     );
@@ -142,6 +155,7 @@ export class Relay {
     void gate.finally(() => {
       if (this.#gate === gate) this.#gate = undefined;
     });
+    return gate;
   }
 
   /** Starts the transport afresh and, once the host had completed its handshake, replays it. */
@@ -166,6 +180,12 @@ export class Relay {
     await this.#transport.send(initialized);
     this.#log.info("the host's session is re-established on the new connection");
   }
+}
+
+/** Whether the transport gave up for want of a sign-in (not signed in, or the sign-in failed or timed out). */
+function awaitsSignIn(transport: LifelineTransport): boolean {
+  const { authorization, error } = transport.status;
+  return authorization === 'required' || error?.code === ErrorCode.Authorization;
 }
 
 /** The id of a request too large or malformed to parse, read from the start of its line. */

@@ -5,6 +5,7 @@
  */
 
 import { createNdjsonDecoder } from '../codec/ndjson.js';
+import { ErrorCode } from '../errors.js';
 import { createRedactingLogger } from '../runtime/logger.js';
 import { resolveConfig } from '../runtime/options.js';
 import { createTransport } from '../runtime/transport.js';
@@ -20,19 +21,28 @@ import {
 import { Relay } from './bridge-relay.js';
 import { type LogLevel, stderrLogger } from './output.js';
 import { message, withTimeout } from './sdk.js';
+import { reportSignIn, signInLog, withSignIn } from './sign-in.js';
+import { SIGN_IN_OPTIONS, SIGN_IN_USAGE, type SignInFlags, signInFlags } from './sign-in-flags.js';
 import { parseTargetCommand, type ResolvedTarget, TARGET_USAGE } from './target.js';
 
 /** How long closing (a process group, a container) may take before the bridge exits anyway. */
 const CLOSE_LIMIT_MS = 15_000;
 
 /** Runs until the host goes away (stdin ends) or a signal; resolves to the exit code. */
-async function runBridge(target: ResolvedTarget, level: LogLevel): Promise<number> {
+async function runBridge(target: ResolvedTarget, level: LogLevel, signIn: SignInFlags): Promise<number> {
   const logger = stderrLogger(level, target.name);
+  // stdin carries the host's protocol: a pasted redirect address can never come from it.
+  const signed = withSignIn(target, signIn, { interactive: true, log: signInLog('bridge') });
+  const config = signed.target.config;
   // Checks the configuration before anything starts, and gives the bridge's own logs the same redaction.
-  const resolved = resolveConfig(target.config);
+  const resolved = resolveConfig(config);
   const log = createRedactingLogger(logger, resolved.secrets, target.name);
-  const transport = createTransport({ ...target.config, logger });
-  const forget = onEarlyExit(() => transport.close());
+  const transport = createTransport({ ...config, logger });
+  const forget = onEarlyExit(() => Promise.all([transport.close(), signed.close()]));
+  // The host's `initialize` waits inside the transport while the user signs in; stdout stays protocol only.
+  reportSignIn(transport, target.name, signIn.signInTimeoutMs, (line) =>
+    process.stderr.write(`lifeline bridge: ${line}\n`),
+  );
   const relay = new Relay({ transport, log, name: target.name, write: (line) => process.stdout.write(line) });
   const decoder = createNdjsonDecoder({
     maxMessageBytes: resolved.limits.maxMessageBytes,
@@ -40,7 +50,13 @@ async function runBridge(target: ResolvedTarget, level: LogLevel): Promise<numbe
     onProblem: (problem) => relay.problem(problem),
   });
   transport.subscribe((status) => {
-    if (status.state === 'failed')
+    if (status.state !== 'failed') return;
+    // Not signed in, or the sign-in failed (timed out, refused): the next message signs in again.
+    if (status.authorization === 'required' || status.error?.code === ErrorCode.Authorization)
+      log.warn(
+        `sign-in required (${status.error?.message ?? 'not signed in'}); the next message from the host waits for a new sign-in`,
+      );
+    else
       log.warn(
         'gave up; requests are answered with an error, and the next message from the host starts again',
       );
@@ -71,6 +87,7 @@ async function runBridge(target: ResolvedTarget, level: LogLevel): Promise<numbe
     log.error(message(error));
   } finally {
     process.off('SIGTERM', onTerm).off('SIGINT', onInt);
+    await signed.close();
     forget();
   }
   stdin.destroy();
@@ -96,18 +113,23 @@ export const bridgeCommand: Command = {
     '',
     ...TARGET_USAGE,
     '',
+    ...SIGN_IN_USAGE,
+    "  While the user signs in, the host's initialize waits (up to --sign-in-timeout); the address",
+    '  is printed on stderr (a desktop host keeps it in its MCP log) and opened in the browser.',
+    '',
     'Options (logs go to stderr; stdout carries only JSON-RPC):',
     ...logUsage('info'),
     '  -h, --help         Show this help',
     '',
   ].join('\n'),
   run: async (argv) => {
-    const args = parseTargetCommand(argv, LOG_OPTIONS);
+    const args = parseTargetCommand(argv, { ...SIGN_IN_OPTIONS, ...LOG_OPTIONS });
     if (args.help) {
       process.stdout.write(bridgeCommand.usage);
       return EXIT_OK;
     }
     const level = logLevelOf(args.values, 'info');
-    return runBridge(args.target(), level);
+    const signIn = signInFlags(args.values);
+    return runBridge(args.target(), level, signIn);
   },
 };

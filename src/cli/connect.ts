@@ -20,6 +20,8 @@ import {
 } from './args.js';
 import { commandLogger, formatMs, type LogLevel } from './output.js';
 import { type DemoClient, loadClient, message, textOf, withTimeout } from './sdk.js';
+import { reportSignIn, signInLog, withSignIn, withSignInDeadline } from './sign-in.js';
+import { SIGN_IN_OPTIONS, SIGN_IN_USAGE, type SignInFlags, signInFlags } from './sign-in-flags.js';
 import { parseTargetCommand, type ResolvedTarget, TARGET_USAGE } from './target.js';
 
 /** Default deadline for connecting (all attempts together), in ms. */
@@ -33,6 +35,7 @@ interface ConnectOptions {
   timeoutMs: number;
   call: { name: string; arguments: Record<string, unknown> } | undefined;
   level: LogLevel;
+  signIn: SignInFlags;
 }
 
 type Tool = { name: string; description?: string | undefined };
@@ -107,15 +110,18 @@ async function session(
   client: DemoClient,
   transport: LifelineTransport,
   options: ConnectOptions,
+  signsIn: boolean,
 ): Promise<number> {
   const { target, timeoutMs } = options;
   progress(`connecting to ${target.name} (${target.type})…`);
+  // The deadline stops while a person signs in (bounded by the sign-in timeout instead).
+  const what = `connecting to ${target.name}`;
+  const requestMs = signsIn ? timeoutMs + options.signIn.signInTimeoutMs : timeoutMs;
+  const connecting = client.connect(transport, { timeout: requestMs });
   try {
-    await withTimeout(
-      client.connect(transport, { timeout: timeoutMs }),
-      timeoutMs,
-      `connecting to ${target.name}`,
-    );
+    await (signsIn
+      ? withSignInDeadline(connecting, transport, timeoutMs, what)
+      : withTimeout(connecting, timeoutMs, what));
   } catch (error) {
     progress(`could not connect to ${target.name}: ${whyNot(error, transport.status.error)}`);
     return EXIT_FAILURE;
@@ -147,10 +153,15 @@ async function runConnect(options: ConnectOptions): Promise<number> {
     return EXIT_FAILURE;
   }
   const logger = commandLogger(options.level, options.target.name);
-  const transport = createTransport(
-    logger === undefined ? options.target.config : { ...options.target.config, logger },
-  );
-  const forget = onEarlyExit(() => transport.close());
+  const signed = withSignIn(options.target, options.signIn, {
+    interactive: true,
+    log: signInLog('connect'),
+    pasteInput: process.stdin.isTTY === true ? process.stdin : undefined,
+  });
+  const config = signed.target.config;
+  const transport = createTransport(logger === undefined ? config : { ...config, logger });
+  const forget = onEarlyExit(() => Promise.all([transport.close(), signed.close()]));
+  reportSignIn(transport, options.target.name, options.signIn.signInTimeoutMs, progress);
   let concluded = false;
   transport.subscribe((status) => {
     if (status.state !== 'reconnecting') return;
@@ -176,7 +187,8 @@ async function runConnect(options: ConnectOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    return await Promise.race([session(client, transport, options), interrupted]);
+    const signsIn = signed.provider !== undefined;
+    return await Promise.race([session(client, transport, options, signsIn), interrupted]);
   } catch (error) {
     progress(`failed: ${message(error)}`);
     return EXIT_FAILURE;
@@ -186,6 +198,7 @@ async function runConnect(options: ConnectOptions): Promise<number> {
     await withTimeout(transport.close(), CLOSE_LIMIT_MS, `closing ${options.target.name}`).catch((error) =>
       progress(message(error)),
     );
+    await signed.close();
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     forget();
   }
@@ -226,6 +239,8 @@ export const connectCommand: Command = {
     '',
     ...TARGET_USAGE,
     '',
+    ...SIGN_IN_USAGE,
+    '',
     'Options:',
     '  --call TOOL        Call this tool and print its result instead of the tool list',
     "  --args JSON        The tool's arguments, a JSON object (with --call)",
@@ -243,6 +258,7 @@ export const connectCommand: Command = {
       args: { type: 'string' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },
+      ...SIGN_IN_OPTIONS,
       ...LOG_OPTIONS,
     });
     if (args.help) {
@@ -252,6 +268,8 @@ export const connectCommand: Command = {
     const timeoutMs = wholeNumber(args.values.timeout, 'timeout', DEFAULT_TIMEOUT_MS);
     const call = parseCall(args.values.call, args.values.args);
     const level = logLevelOf(args.values, 'silent');
-    return runConnect({ target: args.target(), json: args.values.json === true, timeoutMs, call, level });
+    const signIn = signInFlags(args.values);
+    const target = args.target();
+    return runConnect({ target, json: args.values.json === true, timeoutMs, call, level, signIn });
   },
 };

@@ -12,6 +12,8 @@ import type { Logger } from '../runtime/logger.js';
 import { onEarlyExit, UsageError } from './args.js';
 import { formatMs, STATE_TINT, type Tint } from './output.js';
 import type { ClientClass, DemoClient } from './sdk.js';
+import { type SignedTarget, withSignIn } from './sign-in.js';
+import { signInFlags } from './sign-in-flags.js';
 
 /**
  * The config file of `--config`, otherwise the first of the usual places.
@@ -43,15 +45,20 @@ export class Fleet {
   readonly #forget: () => void;
   /** The last `failed` status of each server: an SDK client closes its transport when its connect fails. */
   readonly #failures = new Map<string, ServerStatus>();
+  /** The stored sign-ins of remote servers (no sign-in happens here: nobody is asked). */
+  readonly #signIns: SignedTarget[];
 
   constructor(loaded: LoadedConfig, Client: ClientClass, logger?: Logger) {
     this.#Client = Client;
+    const quiet = { interactive: false, log: () => undefined };
+    const flags = signInFlags({});
+    this.#signIns = loaded.servers.map((server) => withSignIn(server, flags, quiet));
     this.supervisor = createSupervisor({
-      servers: loaded.servers,
+      servers: this.#signIns.map(({ target }) => ({ name: target.name, config: target.config })),
       defaults: loaded.defaults,
       ...(logger === undefined ? {} : { logger }),
     });
-    this.#forget = onEarlyExit(() => this.supervisor.close());
+    this.#forget = onEarlyExit(() => this.close());
     this.supervisor.subscribe((status) => {
       if (status.state === 'failed') this.#failures.set(status.name, status);
       else if (status.state !== 'idle') this.#failures.delete(status.name);
@@ -103,7 +110,15 @@ export class Fleet {
 
   async close(): Promise<void> {
     await this.supervisor.close();
+    await Promise.all(this.#signIns.map((signed) => signed.close()));
     this.#forget();
+  }
+
+  /** The servers that need a sign-in (`lifeline auth login NAME`). */
+  needSignIn(): string[] {
+    return this.rows()
+      .filter((row) => row.authorization === 'required')
+      .map((row) => row.name);
   }
 
   async #connect(name: string): Promise<void> {
@@ -119,6 +134,17 @@ export class Fleet {
       const status = this.supervisor.status().find((candidate) => candidate.name === name);
       if (status === undefined || (status.state !== 'idle' && status.state !== 'failed')) return;
       const code = (error as { code?: unknown } | null)?.code;
+      if (code === ErrorCode.Unauthorized) {
+        // The SDK's flow would call finishAuth; here the user signs in with the command.
+        const message = `the server requires sign-in; run: lifeline auth login ${name}`;
+        this.#failures.set(name, {
+          ...status,
+          state: 'failed',
+          authorization: 'required',
+          error: { code: ErrorCode.Unauthorized, message },
+        });
+        return;
+      }
       this.#failures.set(name, {
         ...status,
         state: 'failed',
@@ -133,13 +159,20 @@ export class Fleet {
 
 const COLUMNS = ['SERVER', 'TYPE', 'STATE', 'RETRY', 'NEXT RETRY', 'RTT', 'LAST ERROR'] as const;
 
+/** A server's state with what it waits for: `failed (authorization required)`, `open (waiting for sign-in)`. */
+export function stateText(row: Pick<ServerStatus, 'state' | 'authorization'>): string {
+  if (row.authorization === 'required') return `${row.state} (authorization required)`;
+  if (row.authorization === 'waiting') return `${row.state} (waiting for sign-in)`;
+  return row.state;
+}
+
 /** The table's cells for one row (plain text), `now` on the supervisor's clock. */
 function cells(row: FleetRow, now: number): string[] {
   const next = row.nextRetryAt === undefined ? '' : `in ${formatMs(Math.max(0, row.nextRetryAt - now))}`;
   return [
     row.name,
     row.type,
-    row.state,
+    stateText(row),
     String(row.attempt),
     next,
     row.roundTripMs === undefined ? '' : formatMs(row.roundTripMs),
@@ -215,6 +248,7 @@ export function jsonRow(row: FleetRow): Record<string, unknown> {
     name: row.name,
     type: row.type,
     state: row.state,
+    authorization: row.authorization ?? null,
     attempt: row.attempt,
     since: new Date(row.since).toISOString(),
     nextRetryAt: row.nextRetryAt === undefined ? null : new Date(row.nextRetryAt).toISOString(),

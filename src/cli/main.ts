@@ -22,6 +22,7 @@ import {
   runEarlyExitCleanups,
   UsageError,
 } from './args.js';
+import { authCommand } from './auth.js';
 import { bridgeCommand } from './bridge.js';
 import { connectCommand } from './connect.js';
 import { demoCommand } from './demo.js';
@@ -64,6 +65,7 @@ const COMMANDS: readonly Command[] = [
   bridgeCommand,
   statusCommand,
   watchCommand,
+  authCommand,
   demoCommand,
   statechartCommand,
 ];

@@ -15,7 +15,7 @@ import {
   parseCommandArgs,
   wholeNumber,
 } from './args.js';
-import { Fleet, jsonRow, readConfig, renderTable } from './fleet.js';
+import { Fleet, jsonRow, readConfig, renderTable, stateText } from './fleet.js';
 import { commandLogger, paint, useColor } from './output.js';
 import { loadClient, withTimeout } from './sdk.js';
 
@@ -28,6 +28,9 @@ const usage = [
   'opened, failed, or failed an attempt and is waiting to retry, and prints its state, retry',
   'count, next retry time, last error and round-trip time (of an MCP ping). Nothing keeps',
   'running: every connection is closed before it exits.',
+  '',
+  'Remote servers use the sign-ins stored by lifeline connect, bridge or auth login (refreshed as',
+  'needed); nobody is asked to sign in here: a server that needs it shows "authorization required".',
   '',
   'Options:',
   '  --config FILE      The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
@@ -71,7 +74,7 @@ export const statusCommand: Command = {
     );
     fleet.supervisor.subscribe((status) => {
       if (status.state === 'open' || status.state === 'reconnecting' || status.state === 'failed')
-        progress(`  ${status.name}: ${status.state}${status.error ? ` (${status.error.code})` : ''}`);
+        progress(`  ${status.name}: ${stateText(status)}${status.error ? ` (${status.error.code})` : ''}`);
     });
 
     let interrupted = false;
@@ -95,6 +98,9 @@ export const statusCommand: Command = {
         const lines = renderTable(rows, fleet.supervisor.now(), color ? { paint } : {});
         process.stdout.write(`${lines.join('\n')}\n`);
       }
+      const config = args.values.config === undefined ? '' : ` --config ${String(args.values.config)}`;
+      for (const name of fleet.needSignIn())
+        progress(`lifeline status: ${name} requires sign-in: lifeline auth login ${name}${config}`);
       return rows.every((row) => row.state === 'open') ? EXIT_OK : EXIT_FAILURE;
     } finally {
       process.removeListener('SIGINT', onSignal);

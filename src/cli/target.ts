@@ -6,7 +6,7 @@
  */
 
 import { resolve } from 'node:path';
-import { configCandidates, findConfigFile, loadConfigFile } from '../config/index.js';
+import { configCandidates, findConfigFile, loadConfigFile, type OAuthBlock } from '../config/index.js';
 import type { CommonConfig, TransportConfig } from '../runtime/options.js';
 import { type ParsedArgs, parseCommandArgs, UsageError, wholeNumber } from './args.js';
 
@@ -17,6 +17,8 @@ export interface ResolvedTarget {
   config: TransportConfig;
   /** `stdio`, `http`, `sse`, `ws` or `docker`. */
   type: string;
+  /** The config entry's `oauth` block (how the command signs in to it). */
+  oauth?: OAuthBlock | undefined;
 }
 
 /** Options of {@link resolveTarget}. */
@@ -100,7 +102,7 @@ function fromConfigFile(name: string, options: TargetOptions): ResolvedTarget {
     const available = names.length === 0 ? 'it names no servers' : `servers there: ${names.join(', ')}`;
     throw new UsageError(`unknown server "${name}" in ${path} (${available})`);
   }
-  return { name: entry.name, type: entry.type, config: entry.config };
+  return { name: entry.name, type: entry.type, config: entry.config, oauth: entry.oauth };
 }
 
 /** Adds `--header` and `--env` values where they apply; refuses them where they do not. */

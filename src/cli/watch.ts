@@ -15,7 +15,7 @@ import {
   parseCommandArgs,
   wholeNumber,
 } from './args.js';
-import { Fleet, jsonRow, readConfig, renderTable } from './fleet.js';
+import { Fleet, jsonRow, readConfig, renderTable, stateText } from './fleet.js';
 import { commandLogger, formatMs, paint, useColor } from './output.js';
 import { loadClient } from './sdk.js';
 
@@ -28,6 +28,8 @@ const usage = [
   'Connects to every server of the config file under one supervisor and shows their states',
   'live: state, retry count, next retry time, last error and round-trip time. On a terminal the',
   'table is redrawn in place; otherwise one line is printed per state change.',
+  'Remote servers use the stored sign-ins (lifeline auth login); a server that needs one shows',
+  '"authorization required".',
   '',
   'Options:',
   '  --config FILE      The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
@@ -143,10 +145,11 @@ function lineView(fleet: Fleet, source: string): View {
   process.stdout.write(`lifeline watch: ${fleet.supervisor.names.length} server(s) from ${source}\n`);
   const unsubscribe = fleet.supervisor.subscribe((status) => {
     const from = previous.get(status.name);
-    previous.set(status.name, status.state);
-    if (from === status.state) return;
+    const now = stateText(status);
+    previous.set(status.name, now);
+    if (from === now) return;
     const stamp = `+${((Date.now() - began) / 1000).toFixed(3)}s`;
-    process.stdout.write(`${stamp}  ${status.name}: ${from ?? 'idle'} → ${status.state}${detail(status)}\n`);
+    process.stdout.write(`${stamp}  ${status.name}: ${from ?? 'idle'} → ${now}${detail(status)}\n`);
   });
   return { refresh: () => {}, stop: unsubscribe };
 }

@@ -14,6 +14,7 @@ import { POLICY_NAMES, unknownKey } from '../runtime/options-keys.js';
 import { parseDotenv } from './dotenv.js';
 import { readText } from './files.js';
 import { interpolate, type Variables } from './interpolate.js';
+import { type OAuthBlock, readOAuthBlock } from './oauth.js';
 import type { ServerType } from './types.js';
 import { isObject, kind } from './values.js';
 
@@ -28,6 +29,8 @@ export interface EntryContext {
 export interface Entry {
   config: TransportConfig;
   type: ServerType;
+  /** The `oauth` block of a remote server, for the `lifeline` command's sign-in. */
+  oauth?: OAuthBlock;
 }
 
 const REMOTE = ['url', 'headers', 'allowInsecure', 'redirect'];
@@ -103,13 +106,17 @@ function read(name: string, raw: unknown, context: EntryContext, problems: strin
   if (type === 'stdio' && typeof config.cwd === 'string' && config.cwd !== '')
     config.cwd = resolve(context.baseDir, config.cwd);
 
+  const oauth = raw.oauth === undefined ? undefined : readOAuth(raw.oauth, type, config, context, problems);
+
   const ownKeys = problems.map(keyOf);
   try {
     const resolved = resolveConfig(config as unknown as TransportConfig);
-    return {
+    const entry: Entry = {
       config: config as unknown as TransportConfig,
       type: resolved.type === 'docker' ? 'docker' : type,
     };
+    if (oauth !== undefined) entry.oauth = oauth;
+    return entry;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // A key already reported (an unset variable left it empty) is not reported twice.
@@ -119,6 +126,26 @@ function read(name: string, raw: unknown, context: EntryContext, problems: strin
     }
     return undefined;
   }
+}
+
+/** The `oauth` block, for servers reached by URL and without an `Authorization` header of their own. */
+function readOAuth(
+  raw: unknown,
+  type: ServerType,
+  config: Record<string, unknown>,
+  context: EntryContext,
+  problems: string[],
+): OAuthBlock | undefined {
+  if (type !== 'http' && type !== 'sse' && type !== 'ws') {
+    problems.push(`oauth: applies to servers reached by url (http, sse, ws); this one is ${type}`);
+    return undefined;
+  }
+  const headers = isObject(config.headers) ? Object.keys(config.headers) : [];
+  if (headers.some((header) => header.toLowerCase() === 'authorization')) {
+    problems.push('oauth: give either an oauth block or an Authorization header, not both');
+    return undefined;
+  }
+  return readOAuthBlock(raw, context.variables, problems);
 }
 
 /** The transport type, given or inferred; pushes a problem when there is none. */

@@ -7,6 +7,7 @@
 export { ConfigFileError } from './error.js';
 export { loadConfigFile, parseConfig } from './load.js';
 export { configCandidates, findConfigFile } from './locate.js';
+export type { OAuthBlock, OAuthGrant } from './oauth.js';
 export type {
   LoadedConfig,
   LoadOptions,

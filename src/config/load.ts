@@ -85,7 +85,9 @@ export function parseConfig(value: unknown, options: LoadOptions & { path?: stri
     const entry = readEntry(name, raw, context, problems);
     if (entry === undefined) continue;
     const policy = mergePolicy(lifeline.defaults, lifeline.servers.get(name));
-    servers.push({ name, type: entry.type, config: { ...entry.config, ...policy } });
+    const server: ServerEntry = { name, type: entry.type, config: { ...entry.config, ...policy } };
+    if (entry.oauth !== undefined) server.oauth = entry.oauth;
+    servers.push(server);
   }
   if (problems.length > 0) fail();
   return { path, format, servers, defaults: lifeline.defaults };

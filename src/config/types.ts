@@ -3,6 +3,7 @@
  */
 
 import type { CommonConfig, TransportConfig } from '../runtime/options.js';
+import type { OAuthBlock } from './oauth.js';
 
 /** The policy keys a server may tune in the `lifeline` block (and the `defaults` block). */
 export type ServerPolicy = Pick<CommonConfig, 'reconnect' | 'timeouts' | 'heartbeat' | 'queue' | 'limits'>;
@@ -25,6 +26,11 @@ export interface ServerEntry {
    * entry is lifted into a managed container.
    */
   type: ServerType;
+  /**
+   * The entry's `oauth` block (remote servers): how the `lifeline` command signs in to it.
+   * Not part of `config`: `createTransport()` takes an `authProvider`, built from this by the command.
+   */
+  oauth?: OAuthBlock;
 }
 
 /** A config file, read and validated. */

@@ -26,8 +26,10 @@ export interface LifecycleStatus {
   /**
    * `required`: the connection failed because the server needs a sign-in (a refused refresh
    * token, or `UnauthorizedError` with the app to finish it); `finishAuth()` then `start()`.
+   * `waiting`: a managed sign-in is pending (the `lifeline` CLI's browser or device sign-in, an
+   * `oauth.signIn` hook): requests wait for it, bounded by the sign-in timeout.
    */
-  authorization?: 'required' | undefined;
+  authorization?: 'required' | 'waiting' | undefined;
 }
 
 type Snapshot = SnapshotFrom<ConnectionMachine>;
@@ -38,22 +40,28 @@ export function topState(snapshot: Snapshot): ConnectionState {
   return (typeof value === 'string' ? value : Object.keys(value)[0]) as ConnectionState;
 }
 
-function statusOf(snapshot: Snapshot, since: number): LifecycleStatus {
+function statusOf(snapshot: Snapshot, since: number, waiting = false): LifecycleStatus {
   const { attempt, delayMs, lastError, era, protocolVersion } = snapshot.context;
   const state = topState(snapshot);
   const status: LifecycleStatus = { state, attempt, delayMs, error: lastError, era, protocolVersion, since };
   if (state === 'failed' && lastError?.code === ErrorCode.Unauthorized) status.authorization = 'required';
+  else if (waiting && (state === 'connecting' || state === 'open' || state === 'reconnecting'))
+    status.authorization = 'waiting';
   return status;
 }
 
 /** Keeps the current status and tells listeners of changes. */
 export class LifecycleTracker {
   #status: LifecycleStatus;
+  #snapshot: Snapshot;
+  /** A managed sign-in is pending (see {@link LifecycleTracker.signIn}). */
+  #waiting = false;
   readonly #listeners = new Set<(status: LifecycleStatus) => void>();
   readonly #onListenerError: (error: unknown) => void;
 
   constructor(initial: Snapshot, now: number, onListenerError: (error: unknown) => void) {
     this.#status = statusOf(initial, now);
+    this.#snapshot = initial;
     this.#onListenerError = onListenerError;
   }
 
@@ -67,6 +75,30 @@ export class LifecycleTracker {
   }
 
   /**
+   * A managed sign-in started (`true`) or ended (`false`): `authorization` becomes `waiting` or
+   * clears, and listeners hear of it. The top-level state does not change (DESIGN: waiting for
+   * the user is part of connecting or of the request that was refused).
+   */
+  signIn(waiting: boolean): void {
+    if (this.#waiting === waiting) return;
+    this.#waiting = waiting;
+    const next = statusOf(this.#snapshot, this.#status.since, waiting);
+    if (next.authorization === this.#status.authorization) return;
+    this.#status = next;
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(this.#status);
+      } catch (error) {
+        this.#onListenerError(error);
+      }
+    }
+  }
+
+  /**
    * Takes a new snapshot. Returns the state just entered, if the top-level state changed.
    * `beforeNotify` runs after the status is updated and before listeners hear of it.
    */
@@ -76,24 +108,19 @@ export class LifecycleTracker {
     beforeNotify: (entered: ConnectionState | undefined) => void,
   ): void {
     const previous = this.#status;
+    this.#snapshot = snapshot;
     const state = topState(snapshot);
     const { attempt, delayMs, era, protocolVersion } = snapshot.context;
     if (state === previous.state && attempt === previous.attempt && delayMs === previous.delayMs) {
       if (era !== previous.era || protocolVersion !== previous.protocolVersion) {
-        this.#status = statusOf(snapshot, previous.since);
+        this.#status = statusOf(snapshot, previous.since, this.#waiting);
       }
       return;
     }
     const entered = state === previous.state ? undefined : state;
-    this.#status = statusOf(snapshot, entered === undefined ? previous.since : now);
+    this.#status = statusOf(snapshot, entered === undefined ? previous.since : now, this.#waiting);
     beforeNotify(entered);
-    for (const listener of this.#listeners) {
-      try {
-        listener(this.#status);
-      } catch (error) {
-        this.#onListenerError(error);
-      }
-    }
+    this.#notify();
   }
 }
 

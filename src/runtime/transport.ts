@@ -358,6 +358,7 @@ export class LifelineTransport {
       dispatcher: authDispatcher(),
       secret: (value) => addSecret(secrets, value),
       now: this.#now,
+      onSignIn: (waiting) => this.#lifecycle.signIn(waiting),
     });
   }
 

@@ -6,7 +6,7 @@
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLinkAuth, refreshSkew } from '../../src/auth/index.js';
+import { createLinkAuth, freshWindow, refreshSkew } from '../../src/auth/index.js';
 import type { OAuthClientProviderLike } from '../../src/auth/types.js';
 import { AuthorizationError, createTransport, ErrorCode, type LifelineTransport } from '../../src/index.js';
 import { closeAfterEach } from '../helpers/cleanup.js';
@@ -140,6 +140,22 @@ describe('TokenKeeper: staying signed in', () => {
   });
 });
 
+describe('TokenKeeper: a refresh refused before the request (test/auth/long-run.test.ts found it)', () => {
+  it('reports refresh-refused, not sign-in-required, for the 401 of the request sent without the dropped set', async () => {
+    const { provider, client, transport, clock } = await signedIn({ expiresIn: 100 });
+    provider.follow = false;
+    as?.revokeRefreshTokens();
+    // Due for a refresh: refused before the request goes out, so the set is dropped and the request
+    // goes without a token; its 401 is the refusal the user must hear about.
+    clock.advance(100_000 - refreshSkew(100_000) + 10);
+    const error = await client.listTools().catch((e: unknown) => e);
+    expect((error as Error).name).toBe('UnauthorizedError');
+    expect((error as { reason?: string }).reason).toBe('refresh-refused');
+    await expect.poll(() => transport.status.authorization).toBe('required');
+    expect(provider.invalidated).toEqual(expect.arrayContaining(['tokens', 'discovery']));
+  });
+});
+
 describe('TokenKeeper: scopes', () => {
   it('steps up on 403 insufficient_scope with the union of scopes; the link stays up (SEP-2350)', async () => {
     const { provider, client, transport } = await signedIn({
@@ -194,5 +210,50 @@ describe('TokenKeeper: the storm guard', () => {
     const error = await keeper.challenged({ ...challenge, sent }).catch((e: unknown) => e);
     expect((error as AuthorizationError).kind).toBe('refused_fresh_token');
     expect(as.refreshes).toBe(2);
+  });
+});
+
+describe('TokenKeeper: the storm guard and short-lived tokens (test/auth/long-run.test.ts found it)', () => {
+  it('counts a refusal as fresh only within half the life left after a second of exp rounding', () => {
+    expect(freshWindow(3_600_000)).toBe(60_000);
+    expect(freshWindow(60_000)).toBe(29_500);
+    expect(freshWindow(2_000)).toBe(500);
+    expect(freshWindow(1_000)).toBe(0);
+    expect(freshWindow(undefined)).toBe(60_000);
+  });
+
+  it('keeps refreshing 2-second tokens that expire, and still gives up on ones refused at once', async () => {
+    as = await startAuthServer({ expiresIn: 2 });
+    const provider = new TestProvider();
+    const clock = movableClock();
+    const serverUrl = new URL(`${as.origin}/mcp`);
+    const keeper = createLinkAuth({
+      serverUrl,
+      provider: provider as unknown as OAuthClientProviderLike,
+      now: clock.now,
+    });
+    const challenge = {
+      status: 401 as const,
+      wwwAuthenticate: 'Bearer error="invalid_token"',
+      what: 'POST' as const,
+    };
+    await keeper.challenged({ ...challenge, sent: undefined }).catch(() => {});
+    await keeper.completeAuthorization(provider.take());
+    // Expired tokens (refused 1.2 s after they were issued, as a 2-s token whose exp was rounded
+    // down is): every one is refreshed, however many.
+    for (let expired = 0; expired < 6; expired += 1) {
+      clock.advance(1_200);
+      const sent = await keeper.authorization();
+      await expect(keeper.challenged({ ...challenge, sent })).resolves.toBe('retry');
+    }
+    expect(as.refreshes).toBe(6);
+    // Refused within their first 500 ms: a server that does not take this authorization server's tokens.
+    let sent = await keeper.authorization();
+    for (let refused = 1; refused < 3; refused += 1) {
+      await expect(keeper.challenged({ ...challenge, sent })).resolves.toBe('retry');
+      sent = await keeper.authorization();
+    }
+    const error = await keeper.challenged({ ...challenge, sent }).catch((e: unknown) => e);
+    expect((error as AuthorizationError).kind).toBe('refused_fresh_token');
   });
 });

@@ -24,6 +24,11 @@ export interface ServerStatus {
   /** The latest answered request's round trip, in ms (includes the server's work). */
   roundTripMs: number | undefined;
   stats: TransportStats;
+  /**
+   * `required`: failed because the server needs a sign-in; `waiting`: a managed sign-in is
+   * pending (the transport's `status.authorization`).
+   */
+  authorization?: 'required' | 'waiting' | undefined;
 }
 
 /** The part of a lifecycle status the supervisor's context keeps. */
@@ -51,5 +56,6 @@ export function statusOf(name: string, transport: LifelineTransport): ServerStat
     error: summary.error,
     roundTripMs: transport.roundTripMs,
     stats: { ...transport.stats },
+    ...(status.authorization === undefined ? {} : { authorization: status.authorization }),
   };
 }
