@@ -2,6 +2,8 @@ import type * as oauth from 'oauth4webapi';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   authMethod,
+  type ClientRecord,
+  clientAuth,
   clientSecretBasic,
   forIssuer,
   registrationMetadata,
@@ -43,6 +45,32 @@ describe('clientSecretBasic (RFC 6749 §2.3.1)', () => {
     );
     const pair = Buffer.from((headers.get('authorization') ?? '').slice(6), 'base64').toString();
     expect(pair).toBe('a%3Ab:s+e%3Ac');
+  });
+});
+
+describe('clientAuth', () => {
+  it("lets the provider's addClientAuthentication authenticate token requests, in place of any method", async () => {
+    const seen: unknown[] = [];
+    const provider = {
+      addClientAuthentication(headers: Headers, params: URLSearchParams, url: string | URL) {
+        seen.push(String(url));
+        headers.set('authorization', 'Custom proof');
+        params.set('client_assertion_type', 'urn:example:proof');
+      },
+    } as unknown as OAuthClientProviderLike;
+    const record: ClientRecord = {
+      client: { client_id: 'c' },
+      secret: 's',
+      method: 'client_secret_basic',
+      dynamic: false,
+    };
+    const headers = new Headers();
+    const body = new URLSearchParams();
+    const as = { issuer: 'https://as.example', token_endpoint: 'https://as.example/token' };
+    await clientAuth(record, provider)(as as oauth.AuthorizationServer, { client_id: 'c' }, body, headers);
+    expect(seen).toEqual(['https://as.example/token']);
+    expect(headers.get('authorization')).toBe('Custom proof');
+    expect(body.get('client_assertion_type')).toBe('urn:example:proof');
   });
 });
 
