@@ -2,8 +2,11 @@
  * The error family of mcp-lifeline.
  *
  * Every error the runtime raises or reports is a {@link LifelineError} with a stable string
- * `code` (`LIFELINE_ERR_*`), listed in docs/errors.md. Errors are branded with a
- * `Symbol.for` key so `instanceof` works across two copies of the package (the undici habit).
+ * `code` (`LIFELINE_ERR_*`), listed in docs/errors.md. Each class is branded with its own
+ * `Symbol.for('mcp-lifeline.error.<Name>')` key and tests `instanceof` by that brand alone (the
+ * undici habit), so errors from two copies of the package match and a minifier that renames the
+ * classes changes nothing. Each subclass's constructor takes only the codes it owns; the base
+ * class takes any (it is raised itself for `LIFELINE_ERR_RETRIES_EXHAUSTED`).
  *
  * These are local errors. Protocol errors (numeric JSON-RPC codes) travel inside JSON-RPC
  * error responses; the one the runtime synthesizes itself is {@link CONNECTION_LOST_RPC_CODE}.
@@ -43,10 +46,54 @@ export const ErrorCode = {
   DockerMissing: 'LIFELINE_ERR_DOCKER_MISSING',
   Unauthorized: 'LIFELINE_ERR_UNAUTHORIZED',
   Authorization: 'LIFELINE_ERR_AUTHORIZATION',
+  ResumptionUnsupported: 'LIFELINE_ERR_RESUMPTION_UNSUPPORTED',
 } as const;
 
 /** One of the {@link ErrorCode} strings. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+type Codes<K extends keyof typeof ErrorCode> = (typeof ErrorCode)[K];
+
+/** The codes of a {@link StateError}. */
+export type StateErrorCode = Codes<'NotStarted' | 'Closed' | 'ConnectionLost'>;
+
+/** The codes of a {@link CodecError}. */
+export type CodecErrorCode = Codes<'Parse' | 'InvalidEnvelope' | 'MessageTooLarge'>;
+
+/**
+ * The codes a {@link LinkError} is built with. `LIFELINE_ERR_HTTP`, `_UNAUTHORIZED` and
+ * `_AUTHORIZATION` belong to its subclasses ({@link HttpError}, {@link UnauthorizedError},
+ * {@link AuthorizationError}), which carry more than a code. `_PARSE`, `_INVALID_ENVELOPE` and
+ * `_MESSAGE_TOO_LARGE` are shared with {@link CodecError}: a link fails a request with them
+ * when the request's own answer is unusable.
+ */
+export type LinkErrorCode = Codes<
+  | 'ConnectionLost'
+  | 'ConnectTimeout'
+  | 'HeartbeatTimeout'
+  | 'Spawn'
+  | 'ProcessExit'
+  | 'Write'
+  | 'Parse'
+  | 'InvalidEnvelope'
+  | 'MessageTooLarge'
+  | 'Session'
+  | 'LinkCrashed'
+  | 'Network'
+  | 'ContentType'
+  | 'StreamLost'
+  | 'Redirect'
+  | 'EndpointOrigin'
+  | 'Fallback'
+  | 'WebSocket'
+  | 'Docker'
+  | 'DockerEngine'
+  | 'DockerImage'
+  | 'DockerMissing'
+>;
+
+/** The code of a {@link LinkError} or of one of its subclasses. */
+type LinkFamilyCode = LinkErrorCode | Codes<'Http' | 'Unauthorized' | 'Authorization'>;
 
 /**
  * The JSON-RPC error code of the response the runtime synthesizes for a request that was
@@ -62,7 +109,15 @@ export const CONNECTION_LOST_RPC_CODE = -32090;
  */
 export const REQUEST_FAILED_RPC_CODE = -32091;
 
-const brand = Symbol.for('mcp-lifeline.error');
+/**
+ * Whether `value` carries `brand`: the getter every instance of the branded class (and of its
+ * subclasses, through the prototype chain) has, whichever copy of the package made it.
+ */
+export function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+const kLifelineError = Symbol.for('mcp-lifeline.error.LifelineError');
 
 /** Options every lifeline error takes. */
 export interface LifelineErrorOptions {
@@ -95,25 +150,13 @@ export class LifelineError extends Error {
     this.retryAfterMs = options.retryAfterMs;
   }
 
-  get [brand](): true {
+  get [kLifelineError](): true {
     return true;
   }
 
-  /**
-   * Branded check, so errors from another copy of the package still match: any branded value
-   * is a `LifelineError`; for a subclass, the error's `name` or one of its classes must be the
-   * subclass's.
-   */
+  /** Branded: an error from another copy of the package matches too (see {@link hasBrand}). */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (typeof value !== 'object' || value === null || !(brand in value)) return false;
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the class tested against (the base or a subclass).
-    const tested = this.name;
-    if (tested === LifelineError.name || (value as { name?: unknown }).name === tested) return true;
-    // A subclass of the class tested (an HttpError is a LinkError), from either copy of the package.
-    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
-      if ((proto as { constructor?: { name?: unknown } }).constructor?.name === tested) return true;
-    }
-    return false;
+    return hasBrand(value, kLifelineError);
   }
 
   /** A plain object for logs and snapshots: name, code, message, retryable. */
@@ -122,9 +165,12 @@ export class LifelineError extends Error {
   }
 }
 
-/** The configuration is invalid; nothing was started. */
+const kConfigError = Symbol.for('mcp-lifeline.error.ConfigError');
+
+/** The configuration is invalid (`LIFELINE_ERR_INVALID_CONFIG`); nothing was started. */
 export class ConfigError extends LifelineError {
   override name = 'ConfigError';
+  declare readonly code: typeof ErrorCode.InvalidConfig;
   /** Every problem found, one line each, naming the key and what was expected. */
   readonly problems: readonly string[];
 
@@ -132,28 +178,106 @@ export class ConfigError extends LifelineError {
     super(ErrorCode.InvalidConfig, `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.problems = problems;
   }
+
+  get [kConfigError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kConfigError);
+  }
 }
+
+const kInvalidMessageError = Symbol.for('mcp-lifeline.error.InvalidMessageError');
 
 /** An outbound message is not a valid JSON-RPC 2.0 envelope; it never reached the wire. */
 export class InvalidMessageError extends LifelineError {
   override name = 'InvalidMessageError';
+  declare readonly code: typeof ErrorCode.InvalidMessage;
+
   constructor(reason: string) {
     super(ErrorCode.InvalidMessage, `Refusing to send an invalid JSON-RPC message: ${reason}`);
   }
+
+  get [kInvalidMessageError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kInvalidMessageError);
+  }
 }
 
-/** A message was sent in a state that cannot take it (before start, after close, or failed). */
+const kResumptionUnsupportedError = Symbol.for('mcp-lifeline.error.ResumptionUnsupportedError');
+
+/**
+ * `send()` got a `resumptionToken` this link cannot honour. Only Streamable HTTP in the 2025 era
+ * resumes a response stream (a GET with `Last-Event-ID`); stdio, WebSocket, Docker, legacy
+ * HTTP+SSE and the 2026-07-28 era have no such stream. The message is not sent: sending the
+ * request afresh instead would run it a second time.
+ *
+ * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#resumability-and-redelivery
+ */
+export class ResumptionUnsupportedError extends LifelineError {
+  override name = 'ResumptionUnsupportedError';
+  declare readonly code: typeof ErrorCode.ResumptionUnsupported;
+
+  constructor(reason: string) {
+    super(ErrorCode.ResumptionUnsupported, `Cannot resume a response stream: ${reason}`);
+  }
+
+  get [kResumptionUnsupportedError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kResumptionUnsupportedError);
+  }
+}
+
+const kStateError = Symbol.for('mcp-lifeline.error.StateError');
+
+/**
+ * A message was sent in a state that cannot take it (before start, after close, or failed), or
+ * queued notifications were dropped because the connection closed or gave up.
+ */
 export class StateError extends LifelineError {
   override name = 'StateError';
+  declare readonly code: StateErrorCode;
+
+  /** Takes only a StateError's codes. */
+  constructor(code: StateErrorCode, message: string, options: LifelineErrorOptions = {}) {
+    super(code, message, options);
+  }
+
+  get [kStateError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kStateError);
+  }
 }
+
+const kQueueFullError = Symbol.for('mcp-lifeline.error.QueueFullError');
 
 /** The outbound queue is full (by count or bytes) while the link is down. */
 export class QueueFullError extends LifelineError {
   override name = 'QueueFullError';
+  declare readonly code: typeof ErrorCode.QueueFull;
+
   constructor(limit: string) {
     super(ErrorCode.QueueFull, `Outbound queue full (${limit}); message rejected while the link is down`, {
       retryable: true,
     });
+  }
+
+  get [kQueueFullError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kQueueFullError);
   }
 }
 
@@ -166,23 +290,45 @@ export interface LinkErrorOptions extends LifelineErrorOptions {
   undelivered?: boolean;
 }
 
+const kLinkError = Symbol.for('mcp-lifeline.error.LinkError');
+
 /**
  * The link failed. Produced by the link actors; `retryable` says whether a new attempt can
  * help (a missing command, a 401 or a missing image cannot).
  */
 export class LinkError extends LifelineError {
   override name = 'LinkError';
+  declare readonly code: LinkFamilyCode;
   /** The failed message certainly never reached the server; it can be sent again as it is. */
   readonly undelivered: boolean;
 
-  constructor(code: ErrorCode, message: string, options: LinkErrorOptions = {}) {
+  constructor(code: LinkErrorCode, message: string, options: LinkErrorOptions = {}) {
     super(code, message, options);
     this.undelivered = options.undelivered ?? false;
   }
+
+  get [kLinkError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kLinkError);
+  }
+}
+
+/**
+ * A subclass's own code, handed through the {@link LinkError} constructor, whose parameter
+ * lists only a bare `LinkError`'s codes so that `new LinkError(ErrorCode.Http, …)` (an HTTP
+ * error without its status) does not compile.
+ */
+function subclassCode(code: LinkFamilyCode): LinkErrorCode {
+  return code as LinkErrorCode;
 }
 
 /** The SDK's cross-bundle brand registry (`@modelcontextprotocol/core` `stampErrorBrands`). */
 const SDK_BRANDS = Symbol.for('mcp.sdk.errorBrands');
+
+const kHttpError = Symbol.for('mcp-lifeline.error.HttpError');
 
 /** What an {@link HttpError} carries, in the SDK's `SdkHttpErrorData` shape. */
 export interface HttpErrorData {
@@ -200,11 +346,12 @@ export interface HttpErrorData {
  */
 export class HttpError extends LinkError {
   override name = 'HttpError';
+  declare readonly code: typeof ErrorCode.Http;
   /** In the SDK's shape. */
   readonly data: HttpErrorData;
 
   constructor(message: string, data: HttpErrorData, options: LinkErrorOptions = {}) {
-    super(ErrorCode.Http, message, options);
+    super(subclassCode(ErrorCode.Http), message, options);
     this.data = data;
     Object.defineProperty(this, SDK_BRANDS, {
       value: new Set(['mcp.SdkError', 'mcp.SdkHttpError']),
@@ -222,6 +369,14 @@ export class HttpError extends LinkError {
   get statusText(): string | undefined {
     return this.data.statusText;
   }
+
+  get [kHttpError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kHttpError);
+  }
 }
 
 /** The SDK's mark on an error that escaped its authorization seam (`@modelcontextprotocol/client` authSeam). */
@@ -235,6 +390,8 @@ export function stampAuthSeam<T extends object>(error: T): T {
   Object.defineProperty(error, AUTH_SEAM_ESCAPE, { value: true, enumerable: false, configurable: true });
   return error;
 }
+
+const kUnauthorizedError = Symbol.for('mcp-lifeline.error.UnauthorizedError');
 
 /** Why the user must act before the server can be reached. */
 export type UnauthorizedReason =
@@ -254,6 +411,7 @@ export type UnauthorizedReason =
  */
 export class UnauthorizedError extends LinkError {
   override name = 'UnauthorizedError';
+  declare readonly code: typeof ErrorCode.Unauthorized;
   /** What the user is asked to do. */
   readonly reason: UnauthorizedReason;
 
@@ -262,7 +420,7 @@ export class UnauthorizedError extends LinkError {
     reason: UnauthorizedReason = 'sign-in-required',
     options: LinkErrorOptions = {},
   ) {
-    super(ErrorCode.Unauthorized, message, { ...options, retryable: false });
+    super(subclassCode(ErrorCode.Unauthorized), message, { ...options, retryable: false });
     this.reason = reason;
     Object.defineProperty(this, SDK_BRANDS, {
       value: new Set(['mcp.UnauthorizedError']),
@@ -271,7 +429,17 @@ export class UnauthorizedError extends LinkError {
     });
     stampAuthSeam(this);
   }
+
+  get [kUnauthorizedError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kUnauthorizedError);
+  }
 }
+
+const kAuthorizationError = Symbol.for('mcp-lifeline.error.AuthorizationError');
 
 /** What part of the authorization flow failed. */
 export type AuthorizationErrorKind =
@@ -298,16 +466,25 @@ export interface AuthorizationErrorOptions extends LinkErrorOptions {
  */
 export class AuthorizationError extends LinkError {
   override name = 'AuthorizationError';
+  declare readonly code: typeof ErrorCode.Authorization;
   /** The step that failed. */
   readonly kind: AuthorizationErrorKind;
   /** The authorization server's OAuth error code, when it gave one. */
   readonly oauthError: string | undefined;
 
   constructor(kind: AuthorizationErrorKind, message: string, options: AuthorizationErrorOptions = {}) {
-    super(ErrorCode.Authorization, message, options);
+    super(subclassCode(ErrorCode.Authorization), message, options);
     this.kind = kind;
     this.oauthError = options.oauthError;
     stampAuthSeam(this);
+  }
+
+  get [kAuthorizationError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kAuthorizationError);
   }
 }
 
@@ -322,9 +499,25 @@ export function isUnauthorizedError(error: unknown): boolean {
   return brands instanceof Set && brands.has('mcp.UnauthorizedError');
 }
 
+const kCodecError = Symbol.for('mcp-lifeline.error.CodecError');
+
 /** A message in the codec was rejected: bad JSON, a broken envelope, or over the size limit. */
 export class CodecError extends LifelineError {
   override name = 'CodecError';
+  declare readonly code: CodecErrorCode;
+
+  /** Takes only a CodecError's codes. */
+  constructor(code: CodecErrorCode, message: string, options: LifelineErrorOptions = {}) {
+    super(code, message, options);
+  }
+
+  get [kCodecError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kCodecError);
+  }
 }
 
 /** Whether a value is a lifeline error with the given code. */

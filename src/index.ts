@@ -36,6 +36,7 @@ export {
   type AuthorizationErrorOptions,
   CONNECTION_LOST_RPC_CODE,
   CodecError,
+  type CodecErrorCode,
   ConfigError,
   ErrorCode,
   HttpError,
@@ -45,13 +46,17 @@ export {
   LifelineError,
   type LifelineErrorOptions,
   LinkError,
+  type LinkErrorCode,
   type LinkErrorOptions,
   QueueFullError,
   REQUEST_FAILED_RPC_CODE,
+  ResumptionUnsupportedError,
   StateError,
+  type StateErrorCode,
   UnauthorizedError,
   type UnauthorizedReason,
 } from './errors.js';
+export type { Diagnostic, LinkHandle, LinkLogic, LinkSendOptions, LinkSink } from './link/contract.js';
 export {
   type ConnectionContext,
   type ConnectionEvent,
@@ -69,6 +74,26 @@ export {
   type ReconnectPolicy,
   type TimeoutPolicy,
 } from './machines/policy.js';
+export type { Logger } from './runtime/logger.js';
+export type {
+  Clock,
+  CommonConfig,
+  DockerConfig,
+  HttpConfig,
+  LimitsPolicy,
+  QueuePolicy,
+  StdioConfig,
+  TransportConfig,
+  WsConfig,
+} from './runtime/options/resolve.js';
+export {
+  type ActorHost,
+  createTransport,
+  type LifecycleStatus,
+  LifelineTransport,
+  type SendOptions,
+  type TransportStats,
+} from './runtime/transport.js';
 export {
   createSupervisor,
   type ServerStatus,
@@ -82,28 +107,7 @@ export {
   type SupervisorMachine,
   serverSystemId,
   supervisorMachine,
-} from './machines/supervisor/index.js';
-export type { Logger } from './runtime/logger.js';
-export type {
-  Clock,
-  CommonConfig,
-  DockerConfig,
-  HttpConfig,
-  LimitsPolicy,
-  QueuePolicy,
-  StdioConfig,
-  TransportConfig,
-  WsConfig,
-} from './runtime/options.js';
-export {
-  type ActorHost,
-  createTransport,
-  type LifecycleStatus,
-  LifelineTransport,
-  type SendOptions,
-  type TransportStats,
-} from './runtime/transport.js';
+} from './supervisor/index.js';
 export type { RedirectPolicy } from './transports/http/client.js';
 export { forgetVerdicts } from './transports/http/verdicts.js';
-export type { Diagnostic, LinkHandle, LinkLogic, LinkSendOptions, LinkSink } from './transports/link.js';
-export type { StderrMode } from './transports/stdio.js';
+export type { StderrMode } from './transports/stdio/link.js';

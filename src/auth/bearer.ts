@@ -6,7 +6,7 @@
  */
 
 import { stampAuthSeam, UnauthorizedError } from '../errors.js';
-import type { AuthChallenge, LinkAuth } from '../transports/link.js';
+import type { AuthChallenge, LinkAuth } from '../link/contract.js';
 import type { FetchLike } from './http.js';
 import { resourceUrl } from './resource.js';
 import type { AuthProviderLike } from './types.js';

@@ -19,11 +19,11 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listDir, readJsonObject } from './atomic-json.js';
-import type { LeaseOptions } from './lease.js';
 import { authStoreDir } from './paths.js';
-import { ServerStore, TOKENS_LEASE } from './server-store.js';
+import { type FileStoreOptions, ServerStore, TOKENS_LEASE } from './server-store.js';
 import { parseClient, parseTokens } from './store-records.js';
 
+export type { FileStoreOptions } from './server-store.js';
 export { ServerStore, TOKENS_LEASE } from './server-store.js';
 export type { ClientRecord, TokenRecord } from './store-records.js';
 
@@ -41,18 +41,6 @@ export interface StoredServer {
     hasRefreshToken: boolean;
     scope: string | undefined;
   }>;
-}
-
-/** Options of {@link FileStore}. */
-export interface FileStoreOptions {
-  /** The store's folder. Default: {@link authStoreDir} (`LIFELINE_AUTH_DIR` or the env-paths config folder). */
-  dir?: string;
-  /** The clock, for timestamps and verifier expiry. Default `Date.now`. */
-  now?: () => number;
-  /** How long a PKCE verifier waits for its callback. Default 15 min (three default sign-in timeouts). */
-  verifierTtlMs?: number;
-  /** Lease timing (see {@link LeaseOptions}). */
-  lease?: LeaseOptions;
 }
 
 /** The token store: one folder per MCP server. */

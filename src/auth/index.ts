@@ -7,7 +7,7 @@
  */
 
 import type { Dispatcher } from 'undici';
-import type { LinkAuth } from '../transports/link.js';
+import type { LinkAuth } from '../link/contract.js';
 import { BearerAuth } from './bearer.js';
 import { createAuthHttp } from './http.js';
 import { TokenKeeper } from './keeper.js';
@@ -20,7 +20,8 @@ import {
 
 export { BearerAuth } from './bearer.js';
 export { parseChallenge } from './challenge.js';
-export { freshWindow, MAX_FRESH_REFUSALS, refreshSkew, TokenKeeper } from './keeper.js';
+export { TokenKeeper } from './keeper.js';
+export { freshWindow, MAX_FRESH_REFUSALS, refreshSkew } from './token-lifetimes.js';
 export type {
   AnyAuthProvider,
   AuthProviderLike,

@@ -12,26 +12,28 @@
  * - One refresh at a time for every request (and every transport sharing the provider), one
  *   authorization at a time; a server that keeps refusing fresh tokens is given up on.
  *
+ * Token lifetimes, the shared refresh record and the storm guard: token-lifetimes.ts.
+ *
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#token-handling
  */
 
 import { AuthorizationError, type UnauthorizedReason } from '../errors.js';
-import type { AuthChallenge, LinkAuth } from '../transports/link.js';
+import type { AuthChallenge, LinkAuth } from '../link/contract.js';
 import { parseChallenge } from './challenge.js';
 import { clientAuth, forIssuer, resolveClient } from './client-identity.js';
 import { refreshTokens, type TokenSet } from './grants.js';
 import { DEVICE_CODE_GRANT } from './grants-unattended.js';
 import type { AuthHttp } from './http.js';
-import { resourceUrl } from './resource.js';
 import { covers, unionScopes } from './scope.js';
 import { type AuthorizeRequest, type Completed, SignInFlow } from './sign-in.js';
-import type {
-  ManagedProviderLike,
-  OAuthClientProviderLike,
-  OAuthOptions,
-  OAuthTokensLike,
-  TimedTokensLike,
-} from './types.js';
+import {
+  FreshRefusals,
+  isExpiring,
+  type ProviderRecord,
+  recordFor,
+  rememberLifetime,
+} from './token-lifetimes.js';
+import type { ManagedProviderLike, OAuthClientProviderLike, OAuthOptions, OAuthTokensLike } from './types.js';
 
 /** Options of a {@link TokenKeeper}. */
 export interface KeeperOptions {
@@ -49,53 +51,6 @@ export interface KeeperOptions {
    * `oauth.signIn`, the device grant) starts (`true`) and ends (`false`), for the status.
    */
   onSignIn?: ((waiting: boolean) => void) | undefined;
-}
-
-/** A server that refuses this many fresh tokens within {@link STORM_WINDOW_MS} is given up on. */
-export const MAX_FRESH_REFUSALS = 3;
-const STORM_WINDOW_MS = 5 * 60_000;
-/** A token refused within this long of being issued counts as a fresh one refused (at most). */
-const FRESH_MS = 60_000;
-/** A JWT's `exp` is in whole seconds (RFC 7519 §2 NumericDate, as most servers write it). */
-const EXP_GRANULARITY_MS = 1_000;
-
-/** What is known about a provider's tokens across the transports that share it. */
-interface ProviderRecord {
-  /** Expiry and issue time of the tokens lifeline obtained, by access token. */
-  lifetimes: Map<string, { expiresAt: number | undefined; obtainedAt: number }>;
-  /** The refresh in flight: every request and transport waits for this one. */
-  refreshing: Promise<void> | undefined;
-}
-
-const records = new WeakMap<object, ProviderRecord>();
-
-function recordFor(provider: object): ProviderRecord {
-  let record = records.get(provider);
-  if (record === undefined) {
-    record = { lifetimes: new Map(), refreshing: undefined };
-    records.set(provider, record);
-  }
-  return record;
-}
-
-/**
- * How long before expiry a token is refreshed: a fifth of its life, between 250 ms and 60 s
- * (a 2-second test token at 1.6 s, an hour-long one a minute early).
- */
-export function refreshSkew(lifetimeMs: number): number {
-  return Math.min(60_000, Math.max(250, lifetimeMs * 0.2));
-}
-
-/**
- * How long after it was issued a refused token counts as a fresh one refused (the storm guard):
- * a minute, but at most half of what is left of its life once a whole second of `exp` rounding is
- * taken off. A token that simply expired is not a refusal of a fresh token: a 2-second token can
- * expire after 1 s (its `exp` rounded down), so only a refusal within its first 500 ms counts.
- * Unknown lifetime: a minute.
- */
-export function freshWindow(lifetimeMs: number | undefined): number {
-  if (lifetimeMs === undefined) return FRESH_MS;
-  return Math.min(FRESH_MS, Math.max(0, lifetimeMs - EXP_GRANULARITY_MS) / 2);
 }
 
 function bearer(tokens: OAuthTokensLike): string {
@@ -121,13 +76,13 @@ export class TokenKeeper implements LinkAuth {
    * `refresh-refused`, after discovering again.
    */
   #refreshRefused = false;
-  /** Fresh tokens the server refused, with when (the storm guard's window). */
-  #refusals = new Map<string, number>();
+  readonly #refusals: FreshRefusals;
 
   constructor(options: KeeperOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#record = recordFor(options.provider);
+    this.#refusals = new FreshRefusals(this.#record, options.serverUrl, this.#now);
     this.#oauth = options.provider;
     this.#flow = new SignInFlow({
       serverUrl: options.serverUrl,
@@ -147,7 +102,7 @@ export class TokenKeeper implements LinkAuth {
     if (this.#record.refreshing !== undefined) await this.#record.refreshing.catch(() => {});
     let tokens = await this.#tokens();
     if (tokens === undefined) return undefined;
-    if (this.#expiring(tokens) && tokens.refresh_token !== undefined) {
+    if (isExpiring(this.#record, tokens, this.#now()) && tokens.refresh_token !== undefined) {
       // A failed refresh is not this request's failure: the server's 401 decides what follows.
       await this.#refresh(tokens).catch(() => {});
       tokens = await this.#tokens();
@@ -200,7 +155,7 @@ export class TokenKeeper implements LinkAuth {
       });
       return 'retry';
     }
-    this.#guardStorm(challenge.sent);
+    this.#refusals.check(challenge.sent);
     let reason: UnauthorizedReason = this.#refreshRefused ? 'refresh-refused' : 'sign-in-required';
     if (tokens?.refresh_token !== undefined) {
       try {
@@ -249,28 +204,6 @@ export class TokenKeeper implements LinkAuth {
     this.#secret(tokens.access_token);
     this.#secret(tokens.refresh_token);
     return tokens;
-  }
-
-  /**
-   * When a token was obtained and expires: lifeline's own record, else the provider's (a
-   * managed provider's tokens carry it); undefined for a token of unknown age.
-   */
-  #lifetime(tokens: OAuthTokensLike): { expiresAt: number | undefined; obtainedAt: number } | undefined {
-    const known = this.#record.lifetimes.get(tokens.access_token);
-    if (known !== undefined) return known;
-    const timed = tokens as TimedTokensLike;
-    if (typeof timed.obtained_at !== 'number') return undefined;
-    return {
-      expiresAt: typeof timed.expires_at === 'number' ? timed.expires_at : undefined,
-      obtainedAt: timed.obtained_at,
-    };
-  }
-
-  /** Whether the token is due for a refresh; unknown when its age is (refreshed on a 401 then). */
-  #expiring(tokens: OAuthTokensLike): boolean {
-    const life = this.#lifetime(tokens);
-    if (life?.expiresAt === undefined) return false;
-    return this.#now() >= life.expiresAt - refreshSkew(life.expiresAt - life.obtainedAt);
   }
 
   /** Refreshes, once for every caller (requests and transports sharing the provider). */
@@ -364,10 +297,7 @@ export class TokenKeeper implements LinkAuth {
   #remember(set: TokenSet): void {
     this.#secret(set.tokens.access_token);
     this.#secret(set.tokens.refresh_token);
-    const lifetimes = this.#record.lifetimes;
-    lifetimes.set(set.tokens.access_token, { expiresAt: set.expiresAt, obtainedAt: set.obtainedAt });
-    // Only the latest few matter (a token is looked up while it is the provider's current one).
-    for (const key of lifetimes.keys()) if (lifetimes.size > 4) lifetimes.delete(key);
+    rememberLifetime(this.#record, set);
   }
 
   /** One authorization at a time: concurrent refusals share its outcome. */
@@ -398,29 +328,5 @@ export class TokenKeeper implements LinkAuth {
       provider.redirectUrl === undefined &&
       provider.clientMetadata.grant_types?.includes(DEVICE_CODE_GRANT) === true
     );
-  }
-
-  /**
-   * A server that refuses the tokens it was just given will refuse the next ones too: after
-   * {@link MAX_FRESH_REFUSALS} fresh tokens refused within five minutes, stop asking.
-   */
-  #guardStorm(sent: string): void {
-    const token = sent.replace(/^Bearer\s+/i, '');
-    const life = this.#record.lifetimes.get(token);
-    const now = this.#now();
-    if (life === undefined) return;
-    const lifetime = life.expiresAt === undefined ? undefined : life.expiresAt - life.obtainedAt;
-    if (now - life.obtainedAt >= freshWindow(lifetime)) return;
-    for (const [refused, at] of this.#refusals)
-      if (now - at >= STORM_WINDOW_MS) this.#refusals.delete(refused);
-    // Distinct tokens: many requests refused with the same one are one refusal.
-    if (!this.#refusals.has(token)) this.#refusals.set(token, now);
-    if (this.#refusals.size >= MAX_FRESH_REFUSALS) {
-      const where = resourceUrl(this.#options.serverUrl);
-      throw new AuthorizationError(
-        'refused_fresh_token',
-        `${where.origin}${where.pathname} refused ${this.#refusals.size} freshly issued tokens within five minutes; giving up (is the server configured for this authorization server?)`,
-      );
-    }
   }
 }

@@ -13,11 +13,22 @@ import {
   sweepTemporaryFiles,
   writeJsonAtomic,
 } from './atomic-json.js';
-import type { FileStoreOptions } from './file-store.js';
 import { type LeaseOptions, withFileLease } from './lease.js';
 import { issuerKey, normalizeServerUrl, resourceKey, serverKey, shortHash } from './paths.js';
 import { type ClientRecord, parseClient, parseTokens, type TokenRecord } from './store-records.js';
 import type { ClientInformationLike, DiscoveryStateLike, OAuthTokensLike } from './types.js';
+
+/** Options of `FileStore` (file-store.ts), which hands them to each server's store. */
+export interface FileStoreOptions {
+  /** The store's folder. Default: `authStoreDir()` (`LIFELINE_AUTH_DIR` or the env-paths config folder). */
+  dir?: string;
+  /** The clock, for timestamps and verifier expiry. Default `Date.now`. */
+  now?: () => number;
+  /** How long a PKCE verifier waits for its callback. Default 15 min (three default sign-in timeouts). */
+  verifierTtlMs?: number;
+  /** Lease timing (see {@link LeaseOptions}). */
+  lease?: LeaseOptions;
+}
 
 /** The lease name every token write that depends on a read (refresh, compare-and-delete) takes. */
 export const TOKENS_LEASE = 'tokens';

@@ -5,7 +5,7 @@
  */
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { closest } from '../runtime/did-you-mean.js';
+import { closest } from '../runtime/options/did-you-mean.js';
 import { LEVELS, type LogLevel } from './output.js';
 
 /** Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted (Ctrl-C). */

@@ -9,7 +9,7 @@
 import { fetch } from 'undici';
 import type { CliAuthProvider } from '../auth/cli-provider.js';
 import { createLinkAuth, type TransportAuth } from '../auth/index.js';
-import { authDispatcher } from '../runtime/links.js';
+import { authDispatcher } from '../runtime/lifecycle/links.js';
 import { UsageError } from './args.js';
 import { signInLog, withSignIn } from './sign-in.js';
 import type { SignInFlags } from './sign-in-flags.js';

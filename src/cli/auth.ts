@@ -7,8 +7,8 @@
 
 import { FileStore, type StoredServer } from '../auth/file-store.js';
 import { revokeStored } from '../auth/revocation.js';
-import { closest } from '../runtime/did-you-mean.js';
-import { authDispatcher } from '../runtime/links.js';
+import { authDispatcher } from '../runtime/lifecycle/links.js';
+import { closest } from '../runtime/options/did-you-mean.js';
 import { type Command, EXIT_OK, parseCommandArgs, UsageError } from './args.js';
 import { type LoginOutcome, login } from './auth-login.js';
 import { formatMs } from './output.js';

@@ -7,7 +7,7 @@
 import { createNdjsonDecoder } from '../codec/ndjson.js';
 import { ErrorCode } from '../errors.js';
 import { createRedactingLogger } from '../runtime/logger.js';
-import { resolveConfig } from '../runtime/options.js';
+import { resolveConfig } from '../runtime/options/resolve.js';
 import { createTransport } from '../runtime/transport.js';
 import {
   type Command,

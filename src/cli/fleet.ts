@@ -7,9 +7,10 @@
 import { resolve } from 'node:path';
 import { configCandidates, findConfigFile, type LoadedConfig, loadConfigFile } from '../config/index.js';
 import { ErrorCode } from '../errors.js';
-import { createSupervisor, type ServerStatus, type Supervisor } from '../machines/supervisor/index.js';
 import type { Logger } from '../runtime/logger.js';
+import { createSupervisor, type ServerStatus, type Supervisor } from '../supervisor/index.js';
 import { onEarlyExit, UsageError } from './args.js';
+import { HandshakeRetries, type RowError } from './fleet-retry.js';
 import { formatMs, STATE_TINT, type Tint } from './output.js';
 import type { ClientClass, DemoClient } from './sdk.js';
 import { type SignedTarget, withSignIn } from './sign-in.js';
@@ -36,6 +37,20 @@ export interface FleetRow extends ServerStatus {
   server: string | undefined;
 }
 
+/** Options of a {@link Fleet}. */
+export interface FleetOptions {
+  /**
+   * Connect a new client after a failed handshake, by the server's reconnect policy (what
+   * `lifeline watch` does); otherwise a failed handshake is shown as `failed` (`lifeline status`).
+   */
+  retry?: boolean;
+}
+
+/** Resolves `start()` for a row: it opened, gave up, or failed a first attempt and waits to retry. */
+function settled(row: FleetRow): boolean {
+  return row.state === 'open' || row.state === 'failed' || (row.state === 'reconnecting' && row.attempt >= 1);
+}
+
 /** The servers of a config file, supervised, each with an SDK client. */
 export class Fleet {
   readonly supervisor: Supervisor;
@@ -47,8 +62,15 @@ export class Fleet {
   readonly #failures = new Map<string, ServerStatus>();
   /** The stored sign-ins of remote servers (no sign-in happens here: nobody is asked). */
   readonly #signIns: SignedTarget[];
+  /** Servers whose transport went `failed` by itself (permanent error, budget spent) since their last connect. */
+  readonly #gaveUp = new Set<string>();
+  readonly #retries: HandshakeRetries | undefined;
+  /** Servers whose client is doing its handshake now. */
+  readonly #handshaking = new Set<string>();
+  readonly #listeners = new Set<(row: FleetRow) => void>();
+  #closed = false;
 
-  constructor(loaded: LoadedConfig, Client: ClientClass, logger?: Logger) {
+  constructor(loaded: LoadedConfig, Client: ClientClass, logger?: Logger, options: FleetOptions = {}) {
     this.#Client = Client;
     const quiet = { interactive: false, log: () => undefined };
     const flags = signInFlags({});
@@ -60,9 +82,28 @@ export class Fleet {
     });
     this.#forget = onEarlyExit(() => this.close());
     this.supervisor.subscribe((status) => {
-      if (status.state === 'failed') this.#failures.set(status.name, status);
-      else if (status.state !== 'idle') this.#failures.delete(status.name);
+      if (status.state === 'failed') {
+        this.#failures.set(status.name, status);
+        this.#gaveUp.add(status.name);
+      } else if (status.state !== 'idle' && status.state !== 'closing') this.#failures.delete(status.name);
+      this.#changed(status.name);
     });
+    if (options.retry === true)
+      this.#retries = new HandshakeRetries({
+        now: () => this.supervisor.now(),
+        policy: (name) => this.supervisor.transport(name).actor.getSnapshot().context.policy.reconnect,
+        retry: (name) => void this.#connect(name),
+        changed: (name) => this.#changed(name),
+      });
+  }
+
+  /**
+   * Hears every change of a row: the supervisor's lifecycle changes, and a handshake retry
+   * planned or started. Returns the unsubscribe function.
+   */
+  subscribe(listener: (row: FleetRow) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /**
@@ -70,8 +111,18 @@ export class Fleet {
    * each server has opened, failed, or failed its first attempt.
    */
   async start(): Promise<void> {
+    const done = new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (!this.rows().every(settled)) return;
+        unsubscribe();
+        resolve();
+      };
+      const unsubscribe = this.subscribe(check);
+      queueMicrotask(check);
+    });
     for (const name of this.supervisor.names) void this.#connect(name);
-    await this.supervisor.start();
+    // A client whose handshake failed closed its transport: the supervisor alone would wait forever.
+    await Promise.race([this.supervisor.start(), done]);
   }
 
   /** Resolves when every client finished its handshake (or its server is not open), or after `ms`. */
@@ -101,14 +152,12 @@ export class Fleet {
    * the SDK's failed connect) is shown as the failure it was, not as `idle`.
    */
   rows(): FleetRow[] {
-    return this.supervisor.status().map((current) => {
-      const failure = this.#failures.get(current.name);
-      const status = current.state === 'idle' && failure !== undefined ? failure : current;
-      return { ...status, server: this.#servers.get(status.name) };
-    });
+    return this.supervisor.status().map((current) => this.#row(current));
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    this.#retries?.close();
     await this.supervisor.close();
     await Promise.all(this.#signIns.map((signed) => signed.close()));
     this.#forget();
@@ -121,19 +170,86 @@ export class Fleet {
       .map((row) => row.name);
   }
 
+  /**
+   * A server's row. While a handshake retry waits, the transport the SDK closed is `idle`: the
+   * row shows `reconnecting` with the retry's attempt and time instead. A server whose client
+   * gave up is shown as the failure it was, not as `idle`.
+   */
+  #row(current: ServerStatus): FleetRow {
+    const server = this.#servers.get(current.name);
+    const retry = this.#retries?.get(current.name);
+    if (this.#closingAfterHandshake(current)) {
+      // The SDK closes the transport before its connect() rejects: the retry is planned next.
+      return {
+        ...current,
+        server,
+        state: 'reconnecting',
+        attempt: (retry?.attempt ?? 0) + 1,
+        nextRetryAt: undefined,
+        error: current.error ?? retry?.error,
+      };
+    }
+    if (retry !== undefined) {
+      const waiting = current.state === 'idle' || current.state === 'closing';
+      return {
+        ...current,
+        server,
+        state: waiting ? 'reconnecting' : current.state,
+        attempt: waiting ? retry.attempt : retry.attempt + current.attempt,
+        since: waiting ? retry.since : current.since,
+        nextRetryAt: waiting ? retry.at : current.nextRetryAt,
+        error: current.error ?? retry.error,
+      };
+    }
+    const failure = this.#failures.get(current.name);
+    const status = current.state === 'idle' && failure !== undefined ? failure : current;
+    return { ...status, server };
+  }
+
+  /** The SDK client is closing the transport because its handshake failed (and a retry will follow). */
+  #closingAfterHandshake(status: ServerStatus): boolean {
+    return (
+      this.#retries !== undefined &&
+      !this.#closed &&
+      this.#handshaking.has(status.name) &&
+      (status.state === 'idle' || status.state === 'closing')
+    );
+  }
+
+  #changed(name: string): void {
+    if (this.#listeners.size === 0) return;
+    const status = this.supervisor.status().find((candidate) => candidate.name === name);
+    // The row of a transport the SDK closes after a failed handshake changes once the retry is planned.
+    if (status === undefined || this.#closingAfterHandshake(status)) return;
+    const row = this.#row(status);
+    for (const listener of this.#listeners) listener(row);
+  }
+
   async #connect(name: string): Promise<void> {
     const client = new this.#Client({ name: 'lifeline', version: '1' });
     this.#clients.set(name, client);
+    this.#gaveUp.delete(name);
+    this.#handshaking.add(name);
     try {
       await client.connect(this.supervisor.transport(name));
+      this.#handshaking.delete(name);
       const info = client.getServerVersion();
       this.#servers.set(name, info === undefined ? '?' : `${info.name} ${info.version}`);
+      this.#retries?.succeeded(name);
+      this.#changed(name);
     } catch (error) {
+      this.#handshaking.delete(name);
       this.#servers.delete(name);
+      if (this.#closed) return;
+      const code = (error as { code?: unknown } | null)?.code;
+      if (this.#retries !== undefined && code !== ErrorCode.Unauthorized && !this.#gaveUp.has(name)) {
+        this.#retry(name, error);
+        return;
+      }
       // The SDK closes the transport when its connect fails: keep why, as a failure.
       const status = this.supervisor.status().find((candidate) => candidate.name === name);
       if (status === undefined || (status.state !== 'idle' && status.state !== 'failed')) return;
-      const code = (error as { code?: unknown } | null)?.code;
+      this.#retries?.succeeded(name);
       if (code === ErrorCode.Unauthorized) {
         // The SDK's flow would call finishAuth; here the user signs in with the command.
         const message = `the server requires sign-in; run: lifeline auth login ${name}`;
@@ -153,7 +269,26 @@ export class Fleet {
           message: `the handshake failed: ${error instanceof Error ? error.message : String(error)}`,
         },
       });
+      this.#changed(name);
     }
+  }
+
+  /**
+   * The handshake failed while the server's policy still allows retries (the link died under
+   * `initialize`, or the server refused it): the SDK closed the transport, so a new client
+   * connects after the policy's backoff.
+   */
+  #retry(name: string, error: unknown): void {
+    const status = this.supervisor.status().find((candidate) => candidate.name === name);
+    const code = (error as { code?: unknown } | null)?.code;
+    const cause: RowError = status?.error ?? {
+      code: typeof code === 'string' ? code : ErrorCode.Session,
+      message: `the handshake failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+    const gaveUp = this.#retries?.schedule(name, cause);
+    if (gaveUp === undefined || status === undefined) return;
+    this.#failures.set(name, { ...status, state: 'failed', error: gaveUp });
+    this.#changed(name);
   }
 }
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { connectionMachine } from '../machines/connection.js';
 import { toMarkdownBlock, toMermaid } from '../machines/diagram.js';
-import { closest } from '../runtime/did-you-mean.js';
+import { closest } from '../runtime/options/did-you-mean.js';
 import {
   type Command,
   EXIT_FAILURE,

@@ -7,7 +7,7 @@
 
 import { resolve } from 'node:path';
 import { configCandidates, findConfigFile, loadConfigFile, type OAuthBlock } from '../config/index.js';
-import type { CommonConfig, TransportConfig } from '../runtime/options.js';
+import type { CommonConfig, TransportConfig } from '../runtime/options/resolve.js';
 import { type ParsedArgs, parseCommandArgs, UsageError, wholeNumber } from './args.js';
 
 /** A target ready for `createTransport`. */

@@ -5,7 +5,6 @@
  * `--duration`, then closes every connection.
  */
 
-import type { ServerStatus } from '../machines/supervisor/index.js';
 import {
   type Command,
   EXIT_OK,
@@ -15,7 +14,7 @@ import {
   parseCommandArgs,
   wholeNumber,
 } from './args.js';
-import { Fleet, jsonRow, readConfig, renderTable, stateText } from './fleet.js';
+import { Fleet, type FleetRow, jsonRow, readConfig, renderTable, stateText } from './fleet.js';
 import { commandLogger, formatMs, paint, useColor } from './output.js';
 import { loadClient } from './sdk.js';
 
@@ -67,7 +66,8 @@ export const watchCommand: Command = {
     const loaded = readConfig(args.values.config as string | undefined);
     const Client = await loadClient();
     if (Client === undefined) throw new Error('lifeline watch needs @modelcontextprotocol/sdk installed');
-    const fleet = new Fleet(loaded, Client, logger);
+    // A server whose first handshake failed is tried again by its policy, as a dropped link is.
+    const fleet = new Fleet(loaded, Client, logger, { retry: true });
     const source = loaded.path ?? 'the configuration';
     const view =
       args.values.json === true
@@ -124,7 +124,7 @@ function liveView(fleet: Fleet, source: string): View {
     drawn = lines.length;
   };
   out.write('\u001b[?25l'); // hide the cursor while redrawing
-  const unsubscribe = fleet.supervisor.subscribe(draw);
+  const unsubscribe = fleet.subscribe(draw);
   const timer = setInterval(draw, REDRAW_MS);
   draw();
   return {
@@ -143,7 +143,7 @@ function lineView(fleet: Fleet, source: string): View {
   const began = Date.now();
   const previous = new Map<string, string>();
   process.stdout.write(`lifeline watch: ${fleet.supervisor.names.length} server(s) from ${source}\n`);
-  const unsubscribe = fleet.supervisor.subscribe((status) => {
+  const unsubscribe = fleet.subscribe((status) => {
     const from = previous.get(status.name);
     const now = stateText(status);
     previous.set(status.name, now);
@@ -154,7 +154,7 @@ function lineView(fleet: Fleet, source: string): View {
   return { refresh: () => {}, stop: unsubscribe };
 }
 
-function detail(status: ServerStatus): string {
+function detail(status: FleetRow): string {
   const error = status.error === undefined ? '' : ` (${status.error.code}: ${status.error.message})`;
   if (status.state === 'reconnecting' && status.nextRetryAt !== undefined)
     return `${error}; retry ${status.attempt} in ${formatMs(status.nextRetryAt - status.since)}`;
@@ -164,12 +164,10 @@ function detail(status: ServerStatus): string {
 /** `--json`: one object per state change (and per round-trip refresh), one per line. */
 function jsonView(fleet: Fleet): View {
   const began = Date.now();
-  const write = (status: ServerStatus): void => {
-    const row = fleet.rows().find((candidate) => candidate.name === status.name);
-    if (row === undefined) return;
+  const write = (row: FleetRow): void => {
     process.stdout.write(`${JSON.stringify({ elapsedMs: Date.now() - began, ...jsonRow(row) })}\n`);
   };
-  const unsubscribe = fleet.supervisor.subscribe(write);
+  const unsubscribe = fleet.subscribe(write);
   return {
     refresh: () => {
       for (const row of fleet.rows()) if (row.state === 'open') write(row);

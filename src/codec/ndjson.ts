@@ -6,7 +6,8 @@
  * `\n`, the pieces of a line are kept as a list and joined once when the line ends, and only
  * whole lines are decoded as UTF-8, so a chunk boundary inside a multi-byte character is
  * harmless. (The SDK's `ReadBuffer` re-concatenates its whole buffer on every chunk, which is
- * quadratic in the size of one large message.)
+ * quadratic in the size of one large message.) Text a server wrote without a newline before a
+ * message does not cost that message: it is recovered from the end of the line (see `salvage`).
  *
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#stdio
  */
@@ -26,7 +27,11 @@ const CARRIAGE_RETURN = 0x0d;
 /** What kind of problem a {@link NdjsonProblem} reports. */
 export type NdjsonProblemType = 'invalid-json' | 'invalid-envelope' | 'oversize';
 
-/** A line the decoder could not turn into a message. Decoding goes on after it. */
+/**
+ * A line the decoder could not turn into a message. Decoding goes on after it. When the line
+ * ends in a whole message after text that is not JSON, the problem (`invalid-json`, the text)
+ * is reported first, then the message is delivered.
+ */
 export interface NdjsonProblem {
   type: NdjsonProblemType;
   /** A typed error describing the problem (`LIFELINE_ERR_PARSE`, `_INVALID_ENVELOPE`, `_MESSAGE_TOO_LARGE`). */
@@ -35,8 +40,10 @@ export interface NdjsonProblem {
   bytes: number;
   /** The start of the line (at most 256 bytes), decoded leniently, for diagnostics. */
   head: string;
-  /** The end of the line (at most 256 bytes), decoded leniently. Set for oversize lines. */
+  /** The end of the line (at most 256 bytes), decoded leniently. */
   tail: string;
+  /** A whole message was recovered from the end of the line and is delivered right after this report. */
+  recovered?: true;
 }
 
 /** Options of {@link createNdjsonDecoder}. */
@@ -99,8 +106,11 @@ export function createNdjsonDecoder(options: NdjsonDecoderOptions): NdjsonDecode
     bytes: number,
     head: Uint8Array,
     tail: Uint8Array,
+    recovered = false,
   ): void {
-    onProblem?.({ type, error, bytes, head: utf8.decode(head), tail: utf8.decode(tail) });
+    const problem: NdjsonProblem = { type, error, bytes, head: utf8.decode(head), tail: utf8.decode(tail) };
+    if (recovered) problem.recovered = true;
+    onProblem?.(problem);
   }
 
   // While skipping, one byte more than the tail is kept: the line's last byte may be the `\r`
@@ -167,13 +177,26 @@ export function createNdjsonDecoder(options: NdjsonDecoderOptions): NdjsonDecode
   }
 
   function decodeLine(line: Uint8Array): void {
-    const decoded = parseMessage(utf8.decode(line), `Inbound line (${line.length} bytes)`);
+    const text = utf8.decode(line);
+    const what = `Inbound line (${line.length} bytes)`;
+    const decoded = parseMessage(text, what);
     if (!(decoded instanceof CodecError)) {
       onMessage(decoded);
       return;
     }
     const type = decoded.code === ErrorCode.Parse ? 'invalid-json' : 'invalid-envelope';
-    report(type, decoded, line.length, line.subarray(0, EDGE_BYTES), edge(line));
+    const found = type === 'invalid-json' ? salvage(text) : undefined;
+    if (found === undefined) {
+      report(type, decoded, line.length, line.subarray(0, EDGE_BYTES), edge(line));
+      return;
+    }
+    const error = new CodecError(
+      ErrorCode.Parse,
+      `${what} starts with ${found.skipped} characters that are not JSON; the message after them was recovered`,
+      { cause: decoded.cause },
+    );
+    report(type, error, line.length, line.subarray(0, EDGE_BYTES), edge(line), true);
+    onMessage(found.message);
   }
 
   function feed(chunk: Uint8Array): void {
@@ -196,6 +219,25 @@ export function createNdjsonDecoder(options: NdjsonDecoderOptions): NdjsonDecode
       return skipping ? 0 : pending;
     },
   };
+}
+
+/** How many `{"` of a line that is not JSON are tried as the start of a message after text. */
+const SALVAGE_TRIES = 4;
+
+/**
+ * The message at the end of a line that is not JSON, when text without a newline came before
+ * it: a server's `process.stdout.write('Loading...')` joins the next message's line, whose
+ * request would otherwise never be answered. Tried at the first few `{"` only (each try parses
+ * the rest of the line), leftmost first, and only a whole valid message counts.
+ */
+function salvage(text: string): { message: JsonRpcMessage; skipped: number } | undefined {
+  let at = text.indexOf('{"', 1);
+  for (let tries = 0; at !== -1 && tries < SALVAGE_TRIES; tries += 1) {
+    const decoded = parseMessage(text.slice(at), '');
+    if (!(decoded instanceof CodecError)) return { message: decoded, skipped: at };
+    at = text.indexOf('{"', at + 1);
+  }
+  return undefined;
 }
 
 function join(pieces: readonly Uint8Array[], total: number): Uint8Array {

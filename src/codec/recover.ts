@@ -5,7 +5,8 @@
 
 import type { RequestId } from './jsonrpc.js';
 
-const ID_VALUE = String.raw`("(?:[^"\\]|\\.)*"|-?\d+)`;
+// A whole integer only: `1.5` or `1e3` is no id, and its `1` must not be taken for one.
+const ID_VALUE = String.raw`("(?:[^"\\]|\\.)*"|-?\d+(?![\d.eE]))`;
 const ID_AT_END = new RegExp(String.raw`"id"\s*:\s*${ID_VALUE}\s*}\s*$`);
 const ID_AT_START = new RegExp(String.raw`^\s*{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*${ID_VALUE}`);
 const METHOD_AT_START = /^\s*{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"method"\s*:/;
@@ -27,4 +28,14 @@ export function recoverId(head: string, tail: string): RequestId | undefined {
 /** Whether the start of a line looks like a notification (a method and, by elimination, no id). */
 export function looksLikeNotification(head: string): boolean {
   return METHOD_AT_START.test(head);
+}
+
+/**
+ * The id of the request an unreadable line answers, if it names one: an id at an edge of the
+ * line and no `method` near its start (a request or notification from the server is not an
+ * answer, and failing one of ours for it would be wrong).
+ */
+export function unreadableAnswerId(head: string, tail: string): RequestId | undefined {
+  if (looksLikeNotification(head) || /"method"\s*:/.test(head)) return undefined;
+  return recoverId(head, tail);
 }

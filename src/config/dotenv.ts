@@ -1,8 +1,13 @@
 /**
  * The `.env` format an `envFile` is written in: `NAME=value` lines, `#` comments, blank
- * lines, an optional `export ` prefix, and values in single quotes (literal), double quotes
- * (`\n`, `\r`, `\t`, `\"`, `\\` escapes; may span lines) or none (trimmed; ` #` starts a
- * comment). Values are taken as they are: no `${…}` expansion inside the file.
+ * lines, an optional `export ` prefix, and values in single quotes or backticks (literal),
+ * double quotes (`\n`, `\r`, `\t`, `\"`, `\\` escapes) or none (trimmed; ` #` starts a
+ * comment, a `#` inside a word does not). A quoted value may span lines. Values are taken as
+ * they are: no `${…}` expansion inside the file.
+ *
+ * Not Node's `util.parseEnv`: measured on Node 20, it cuts an unquoted value at any `#` and a
+ * double-quoted one at `\"`, reports no malformed line (its text joins the next variable's
+ * name), and its answers differ between Node versions. docs/architecture.md has the table.
  */
 
 /** The variables of a `.env` file, and the lines that are not `NAME=value`. */
@@ -14,6 +19,7 @@ export interface DotenvResult {
 
 const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*/;
 const ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
+const QUOTE_NAMES = { '"': 'double quote', "'": 'single quote', '`': 'backtick' } as const;
 
 /** Parses the text of a `.env` file. Later assignments of a name win, as with dotenv. */
 export function parseDotenv(text: string): DotenvResult {
@@ -34,7 +40,7 @@ export function parseDotenv(text: string): DotenvResult {
     let rest = line.slice(match[0].length);
     const quote = rest[0];
     let value: string | undefined;
-    if (quote === "'" || quote === '"') {
+    if (quote === "'" || quote === '"' || quote === '`') {
       // A quoted value may run over several lines, up to its closing quote.
       let end = closingQuote(rest, quote);
       while (end < 0 && index + 1 < lines.length) {
@@ -43,13 +49,13 @@ export function parseDotenv(text: string): DotenvResult {
         end = closingQuote(rest, quote);
       }
       const after = end < 0 ? '' : rest.slice(end + 1).trim();
-      if (end < 0)
-        problems.push(`line ${number}: the ${quote === '"' ? 'double' : 'single'} quote is not closed`);
+      if (end < 0) problems.push(`line ${number}: the ${QUOTE_NAMES[quote]} is not closed`);
       else if (after !== '' && !after.startsWith('#'))
         problems.push(`line ${number}: unexpected text after the closing quote`);
-      else value = quote === "'" ? rest.slice(1, end) : unescapeDouble(rest.slice(1, end));
+      else value = quote === '"' ? unescapeDouble(rest.slice(1, end)) : rest.slice(1, end);
     } else {
-      const comment = rest.search(/\s#/);
+      // `NAME= # note` is empty: the spaces before the `#` were taken with the `=`.
+      const comment = /\s$/.test(match[0]) && rest.startsWith('#') ? 0 : rest.search(/\s#/);
       value = (comment < 0 ? rest : rest.slice(0, comment)).trim();
     }
     if (value !== undefined) values[name] = value;

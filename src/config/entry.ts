@@ -7,10 +7,10 @@
 
 import { resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { closest } from '../runtime/did-you-mean.js';
-import { resolveConfig, type TransportConfig } from '../runtime/options.js';
-import { isWebSocketUrl } from '../runtime/options-http.js';
-import { POLICY_NAMES, unknownKey } from '../runtime/options-keys.js';
+import { closest } from '../runtime/options/did-you-mean.js';
+import { isWebSocketUrl } from '../runtime/options/http.js';
+import { POLICY_NAMES, unknownKey } from '../runtime/options/keys.js';
+import { resolveConfig, type TransportConfig } from '../runtime/options/resolve.js';
 import { parseDotenv } from './dotenv.js';
 import { readText } from './files.js';
 import { interpolate, type Variables } from './interpolate.js';

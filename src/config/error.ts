@@ -2,7 +2,9 @@
  * The error a config file raises: every problem at once, and the file it came from.
  */
 
-import { ConfigError } from '../errors.js';
+import { ConfigError, hasBrand } from '../errors.js';
+
+const kConfigFileError = Symbol.for('mcp-lifeline.error.ConfigFileError');
 
 /**
  * A config file is unreadable, not JSON, or invalid; nothing was started. `problems` lists
@@ -20,5 +22,14 @@ export class ConfigFileError extends ConfigError {
     const where = path === undefined ? 'MCP configuration' : `MCP configuration file ${path}`;
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
     this.message = `Invalid ${where} (${count}):\n  - ${problems.join('\n  - ')}`;
+  }
+
+  get [kConfigFileError](): true {
+    return true;
+  }
+
+  // Its own brand: ConfigError's test would take every ConfigError for a ConfigFileError.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kConfigFileError);
   }
 }

@@ -1,9 +1,12 @@
 /**
  * JSON with comments, as VS Code writes `mcp.json`: `//` and block comments and trailing
- * commas are allowed. A parser of our own rather than `JSON.parse`, because V8's messages quote
- * the text around a mistake (which may hold a token) and often give no position: ours names
- * the line and column and never quotes the file.
+ * commas are allowed. Read with `jsonc-parser`, the parser VS Code itself uses, rather than
+ * `JSON.parse`, whose messages quote the text around a mistake (which may hold a token) and
+ * often give no position: ours name the line and column, from the parser's offsets, and never
+ * quote the file.
  */
+
+import { type JSONVisitor, type ParseErrorCode, printParseErrorCode, visit } from 'jsonc-parser';
 
 /** Where and why the text is not JSON. */
 export class JsoncSyntaxError extends Error {
@@ -17,120 +20,119 @@ export class JsoncSyntaxError extends Error {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-// A string token: JSON.parse decodes it once we know where it ends.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings may not hold raw control characters.
-const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-const LITERALS: ReadonlyArray<readonly [string, unknown]> = [
-  ['true', true],
-  ['false', false],
-  ['null', null],
-];
+/**
+ * Deeper nesting is refused with a syntax error rather than left to overflow the stack (the
+ * parser recurses per level). A config file nests a handful of levels.
+ */
+export const MAX_JSONC_DEPTH = 1000;
+
+const VALUE = 'expected a value (an object, array, string, number, true, false or null)';
+
+type ErrorName = Exclude<ReturnType<typeof printParseErrorCode>, '<unknown ParseErrorCode>'>;
 
 /**
- * Parses JSON that may hold comments and trailing commas.
+ * A reason for each error the parser reports, in words, never with the text it saw. `}` or
+ * `]`: the innermost container open at the error. `InvalidCommentToken` (comments are allowed)
+ * and `InvalidNumberFormat` (the scanner only yields valid numbers) are unreachable here.
+ */
+const REASONS: Readonly<Record<ErrorName, (close: '}' | ']' | undefined) => string>> = {
+  InvalidSymbol: () => 'unexpected characters, not part of JSON',
+  InvalidNumberFormat: () => 'an invalid number',
+  PropertyNameExpected: () => 'expected a property name in double quotes',
+  ValueExpected: () => VALUE,
+  ColonExpected: () => "expected ':' after the property name",
+  CommaExpected: (close) => (close === undefined ? "expected ','" : `expected ',' or '${close}'`),
+  CloseBraceExpected: () => "expected ',' or '}'",
+  CloseBracketExpected: () => "expected ',' or ']'",
+  EndOfFileExpected: () => 'expected the end of the file after the value',
+  InvalidCommentToken: () => 'comments are not allowed',
+  UnexpectedEndOfComment: () => 'a comment is not closed (missing */)',
+  UnexpectedEndOfString: () => 'a string is not closed, or holds a line break',
+  UnexpectedEndOfNumber: () => "a number ends too early (a digit must follow '.' or the exponent)",
+  InvalidUnicode: () => 'a \\u escape in a string needs four hex digits',
+  InvalidEscapeCharacter: () =>
+    'a string holds an unknown escape (valid: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)',
+  InvalidCharacter: () => 'a string holds a control character (a tab, say); write it as an escape',
+};
+
+interface Mistake {
+  code: ParseErrorCode;
+  offset: number;
+  /** The innermost container open when the parser reported it. */
+  close: '}' | ']' | undefined;
+}
+
+/**
+ * Parses JSON that may hold comments and trailing commas. Objects have no prototype, so a key
+ * named `__proto__` is an ordinary key, as with `JSON.parse`.
  *
  * @throws {JsoncSyntaxError} naming the line and column of the first mistake.
  */
 export function parseJsonc(text: string): unknown {
-  const parser = new Parser(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  parser.skip();
-  const value = parser.value();
-  parser.skip();
-  if (parser.at < parser.text.length) parser.fail('expected the end of the file after the value');
-  return value;
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let root: unknown;
+  let key: string | undefined;
+  const open: Array<Record<string, unknown> | unknown[]> = [];
+  const mistakes: Mistake[] = [];
+
+  const add = (value: unknown): void => {
+    const parent = open.at(-1);
+    if (parent === undefined) root = value;
+    else if (Array.isArray(parent)) parent.push(value);
+    else if (key !== undefined) parent[key] = value;
+  };
+  const enter = (container: Record<string, unknown> | unknown[], offset: number): void => {
+    if (open.length >= MAX_JSONC_DEPTH) fail(body, offset, `nested deeper than ${MAX_JSONC_DEPTH} levels`);
+    add(container);
+    open.push(container);
+  };
+  const visitor: JSONVisitor = {
+    onObjectBegin: (offset) => enter(Object.create(null) as Record<string, unknown>, offset),
+    onArrayBegin: (offset) => enter([], offset),
+    onObjectEnd: () => void open.pop(),
+    onArrayEnd: () => void open.pop(),
+    onObjectProperty: (name) => {
+      key = name;
+    },
+    onLiteralValue: add,
+    onError: (code, offset) => {
+      const parent = open.at(-1);
+      mistakes.push({
+        code,
+        offset,
+        close: parent === undefined ? undefined : Array.isArray(parent) ? ']' : '}',
+      });
+    },
+  };
+  visit(body, visitor, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+
+  const [first, next] = mistakes;
+  if (first !== undefined) fail(body, first.offset, reason(first, next, body.length));
+  return root;
 }
 
-class Parser {
-  at = 0;
-  constructor(readonly text: string) {}
-
-  fail(reason: string, at = this.at): never {
-    const before = this.text.slice(0, at).split('\n');
-    const line = before.length;
-    throw new JsoncSyntaxError(reason, line, (before[line - 1] as string).length + 1);
+/** The reason for the first mistake; the parser's next one tells what an unknown token stood for. */
+function reason(first: Mistake, next: Mistake | undefined, end: number): string {
+  const name = printParseErrorCode(first.code);
+  if (name === '<unknown ParseErrorCode>') return 'not valid JSON';
+  if (name === 'InvalidSymbol' && next !== undefined) {
+    const meant = printParseErrorCode(next.code);
+    if (meant === 'PropertyNameExpected' || meant === 'ValueExpected') return REASONS[meant](undefined);
   }
+  const text = REASONS[name](first.close);
+  return first.offset >= end ? `unexpected end of the file, ${text}` : text;
+}
 
-  /** Skips whitespace and comments. */
-  skip(): void {
-    const { text } = this;
-    while (this.at < text.length) {
-      const char = text[this.at] as string;
-      if (char === ' ' || char === '\t' || char === '\n' || char === '\r') this.at += 1;
-      else if (text.startsWith('//', this.at)) {
-        const end = text.indexOf('\n', this.at);
-        this.at = end < 0 ? text.length : end;
-      } else if (text.startsWith('/*', this.at)) {
-        const end = text.indexOf('*/', this.at + 2);
-        if (end < 0) this.fail('a comment is not closed (missing */)');
-        this.at = end + 2;
-      } else return;
+/** Throws the error for `offset`: 1-based line and column, lines ending at `\r\n`, `\n` or `\r`. */
+function fail(text: string, offset: number, why: string): never {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i < offset && i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (char === 0x0a || (char === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) {
+      line += 1;
+      start = i + 1;
     }
   }
-
-  value(): unknown {
-    const char = this.text[this.at];
-    if (char === '{') return this.object();
-    if (char === '[') return this.array();
-    if (char === '"') return this.string();
-    if (char === undefined) this.fail('unexpected end of the file, expected a value');
-    for (const [word, value] of LITERALS) {
-      if (this.text.startsWith(word, this.at)) {
-        this.at += word.length;
-        return value;
-      }
-    }
-    NUMBER.lastIndex = this.at;
-    const number = NUMBER.exec(this.text);
-    if (number === null)
-      this.fail('expected a value (an object, array, string, number, true, false or null)');
-    this.at += number[0].length;
-    return Number(number[0]);
-  }
-
-  string(): string {
-    STRING.lastIndex = this.at;
-    const token = STRING.exec(this.text);
-    if (token === null) this.fail('a string is not closed, or holds a line break or a bad escape');
-    this.at += token[0].length;
-    return JSON.parse(token[0]) as string;
-  }
-
-  object(): Record<string, unknown> {
-    // A null prototype: a key named __proto__ is an ordinary key, as with JSON.parse.
-    const object: Record<string, unknown> = Object.create(null);
-    this.items('}', () => {
-      if (this.text[this.at] !== '"') this.fail('expected a property name in double quotes');
-      const key = this.string();
-      this.skip();
-      if (this.text[this.at] !== ':') this.fail(`expected ':' after the property name "${key}"`);
-      this.at += 1;
-      this.skip();
-      object[key] = this.value();
-    });
-    return object;
-  }
-
-  array(): unknown[] {
-    const array: unknown[] = [];
-    this.items(']', () => array.push(this.value()));
-    return array;
-  }
-
-  /** The items of an object or array up to `close`, separated by commas; a trailing comma is fine. */
-  items(close: '}' | ']', item: () => void): void {
-    this.at += 1;
-    this.skip();
-    while (this.text[this.at] !== close) {
-      item();
-      this.skip();
-      if (this.text[this.at] === ',') {
-        this.at += 1;
-        this.skip();
-      } else if (this.text[this.at] !== close) {
-        this.fail(`expected ',' or '${close}'`);
-      }
-    }
-    this.at += 1;
-  }
+  throw new JsoncSyntaxError(why, line, offset - start + 1);
 }

@@ -15,7 +15,7 @@
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization
  */
 
-import { checkKeys, keysOf } from '../runtime/options-keys.js';
+import { checkKeys, keysOf } from '../runtime/options/keys.js';
 import { interpolate, type Variables } from './interpolate.js';
 import { isObject, kind } from './values.js';
 

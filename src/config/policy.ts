@@ -13,8 +13,8 @@
  * and `createSupervisor()` make too): a typo must not pass silently.
  */
 
-import { policyProblems } from '../runtime/options.js';
-import { checkKeys, POLICY_NAMES } from '../runtime/options-keys.js';
+import { checkKeys, POLICY_NAMES } from '../runtime/options/keys.js';
+import { policyProblems } from '../runtime/options/resolve.js';
 import type { ServerPolicy } from './types.js';
 import { isObject, kind } from './values.js';
 

@@ -2,7 +2,7 @@
  * The shapes the config loader returns. The public API re-exports them from index.ts.
  */
 
-import type { CommonConfig, TransportConfig } from '../runtime/options.js';
+import type { CommonConfig, TransportConfig } from '../runtime/options/resolve.js';
 import type { OAuthBlock } from './oauth.js';
 
 /** The policy keys a server may tune in the `lifeline` block (and the `defaults` block). */

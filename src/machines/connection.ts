@@ -6,21 +6,53 @@
  * through `open`, asked to close gracefully in `closing`, stopped on every failure), counts
  * attempts, and waits the policy's backoff. Messages never pass through it: the link hands the
  * runtime a direct `send` with `link.up` (the `linkUp` action), and inbound messages go from
- * the link to the runtime. The runtime supplies `linkUp`, `linkDown` and `probeLink` through
- * `machine.provide()`; the defaults do nothing, so the machine runs alone in tests.
+ * the link to the runtime. The runtime plugs in the link's logic and the `linkUp`, `linkDown` and
+ * `probeLink` hooks through the actor's input ({@link ConnectionHooks}), so this one machine
+ * serves every connection; without them the link never comes up and the hooks do nothing, so
+ * the machine runs alone in tests (which may also swap them with `machine.provide()`).
  *
  * Time comes from the actor's clock (named delays only), randomness from a seed in context.
  */
 
-import { assign, enqueueActions, fromCallback, raise, setup, spawnChild, stopChild } from 'xstate';
+import {
+  assertEvent,
+  assign,
+  enqueueActions,
+  fromCallback,
+  raise,
+  setup,
+  spawnChild,
+  stopChild,
+} from 'xstate';
 import { ErrorCode, LifelineError, LinkError } from '../errors.js';
-import type { LinkEvent, LinkLogic } from '../transports/link.js';
+import type { LinkEvent, LinkHandle, LinkInput, LinkLogic } from '../link/contract.js';
 import { backoffDelay, type ConnectionPolicy, closeDeadline, nextRandom, randomSeed } from './policy.js';
 
 /** The era a session speaks, once known. */
 export type ProtocolEra = 'legacy' | 'modern';
 
-/** What the machine remembers. Numbers, the era, the session id and the last error; never messages. */
+/**
+ * What the runtime plugs into one connection, given with the input: the logic of its link
+ * actors and the hooks the machine calls. Through input, not `machine.provide()`, because
+ * `provide()` builds a new machine, a new tree of state nodes, for every connection: 22 KiB
+ * each, more than half of an idle connection's memory at 1,000 connections
+ * (docs/benchmarks.md, "Memory per idle connection").
+ */
+export interface ConnectionHooks {
+  /** The logic of this connection's link actors (one per attempt). */
+  readonly link: LinkLogic;
+  /** A link is up: `link.up` carries its `send`. */
+  linkUp(link: LinkHandle): void;
+  /** The link is gone (`link.down` carries the cause): fail or re-issue what was written to it. */
+  linkDown(error: LifelineError): void;
+  /** Check the link is alive; the answer comes back as `heartbeat.ack`. */
+  probeLink(): void;
+}
+
+/**
+ * What the machine remembers. Numbers, the era, the session id and the last error; never
+ * messages. Plus the runtime's hooks, which never change.
+ */
 export interface ConnectionContext {
   policy: ConnectionPolicy;
   /** Retries since the link last proved itself; the n-th retry waits `delayMs`. */
@@ -40,6 +72,8 @@ export interface ConnectionContext {
   era: ProtocolEra | undefined;
   protocolVersion: string | undefined;
   sessionId: string | undefined;
+  /** The runtime's side of this connection; undefined when the machine runs alone. */
+  hooks: ConnectionHooks | undefined;
 }
 
 /** What `createActor(connectionMachine, { input })` takes. */
@@ -47,6 +81,8 @@ export interface ConnectionInput {
   policy: ConnectionPolicy;
   /** Seed for jitter; random by default. Fix it to replay a run. */
   seed?: number;
+  /** The link's logic and the runtime's hooks; without them the link never comes up. */
+  hooks?: ConnectionHooks;
 }
 
 /** Every event the machine accepts. */
@@ -68,17 +104,42 @@ export type ConnectionEvent =
 /** The top-level states. */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closing' | 'failed';
 
-/** The error a `link.down` event carries. */
-function downError(event: ConnectionEvent): LifelineError | undefined {
-  return event.type === 'link.down' ? event.error : undefined;
-}
+// The errors the machine reports itself, built here so `setup` below only names what happens.
 
-function exhausted(context: ConnectionContext, cause: LifelineError): LifelineError {
+/** Every retry failed: the last cause, wrapped with the attempt count and the budget. */
+function exhaustedError(context: ConnectionContext, cause: LifelineError): LifelineError {
   const tries = context.attempt + 1;
   return new LifelineError(
     ErrorCode.RetriesExhausted,
     `Gave up after ${tries} failed attempt${tries === 1 ? '' : 's'} (reconnect.maxAttempts is ${context.policy.reconnect.maxAttempts}): ${cause.message}`,
     { cause },
+  );
+}
+
+/** The link did not report `link.up` within `timeouts.connectMs`. */
+function connectTimeoutError(connectMs: number): LinkError {
+  return new LinkError(
+    ErrorCode.ConnectTimeout,
+    `The link did not come up within timeouts.connectMs (${connectMs} ms)`,
+    { retryable: true },
+  );
+}
+
+/** The link actor threw (a transport bug): retryable, since a fresh link may not. */
+function linkCrashError(thrown: unknown): LinkError {
+  return new LinkError(
+    ErrorCode.LinkCrashed,
+    `The link actor threw: ${String((thrown as Error)?.message ?? thrown)}`,
+    { retryable: true, cause: thrown },
+  );
+}
+
+/** No `heartbeat.ack` within `heartbeat.timeoutMs`. */
+function heartbeatTimeoutError(timeoutMs: number): LinkError {
+  return new LinkError(
+    ErrorCode.HeartbeatTimeout,
+    `No answer to a heartbeat within heartbeat.timeoutMs (${timeoutMs} ms); the link is presumed dead`,
+    { retryable: true },
   );
 }
 
@@ -96,8 +157,28 @@ function retryDelay(context: ConnectionContext, attempt: number, unit: number): 
   return attempt === 1 ? wait : Math.max(wait, backoff);
 }
 
-/** The link used until a transport is provided: it never comes up (the connect deadline applies). */
+/** The link used without hooks: it never comes up (the connect deadline applies). */
 const noLink: LinkLogic = fromCallback(() => {});
+
+/** What the machine gives its link actor: the attempt and, with hooks, the logic to run. */
+interface HookedLinkInput extends LinkInput {
+  logic?: LinkLogic;
+}
+
+const logicOf = (input: LinkInput): LinkLogic => (input as HookedLinkInput).logic ?? noLink;
+
+/**
+ * The `link` actor of `setup`: runs the logic the hooks gave, through its own methods. Not the
+ * hooks' logic spawned inline: XState persists a snapshot only when every child was spawned
+ * under a name `setup` knows ("An inline child actor cannot be persisted").
+ */
+const hookedLink: LinkLogic = {
+  getInitialSnapshot: (scope, input) => logicOf(input).getInitialSnapshot(scope, input),
+  start: (snapshot, scope) => logicOf(snapshot.input).start?.(snapshot, scope),
+  transition: (snapshot, event, scope) => logicOf(snapshot.input).transition(snapshot, event, scope),
+  getPersistedSnapshot: (snapshot, options) =>
+    logicOf(snapshot.input).getPersistedSnapshot(snapshot, options),
+};
 
 /** The same three-way choice wherever the link goes down: permanent, budget spent, or retry. */
 const onLinkDown = [
@@ -117,17 +198,26 @@ export const connectionMachine = setup({
     input: {} as ConnectionInput,
   },
   actors: {
-    link: noLink,
+    link: hookedLink,
   },
   actions: {
     /** Runtime hook: a link is up (`link.up` carries its `send`). */
-    linkUp: () => {},
+    linkUp: ({ context, event }) => {
+      assertEvent(event, 'link.up');
+      context.hooks?.linkUp(event.link);
+    },
     /** Runtime hook: the link is gone (`link.down` carries the cause); fail or re-issue what was written to it. */
-    linkDown: () => {},
+    linkDown: ({ context, event }) => {
+      assertEvent(event, 'link.down');
+      context.hooks?.linkDown(event.error);
+    },
     /** Runtime hook: check the link is alive; answer with `heartbeat.ack`. */
-    probeLink: () => {},
+    probeLink: ({ context }) => context.hooks?.probeLink(),
     spawnLink: enqueueActions(({ enqueue, context }) => {
-      enqueue(spawnChild('link', { id: 'link', input: { attempt: context.attempt } }));
+      const logic = context.hooks?.link;
+      const input: HookedLinkInput =
+        logic === undefined ? { attempt: context.attempt } : { attempt: context.attempt, logic };
+      enqueue(spawnChild('link', { id: 'link', input }));
       enqueue(assign({ linked: true, links: context.links + 1 }));
     }),
     stopLink: enqueueActions(({ enqueue, context }) => {
@@ -139,11 +229,16 @@ export const connectionMachine = setup({
       if (!context.linked) return;
       enqueue.sendTo('link', { type: 'link.close', closeMs: context.policy.timeouts.closeMs });
     }),
-    recordError: assign({ lastError: ({ context, event }) => downError(event) ?? context.lastError }),
+    recordError: assign({
+      lastError: ({ event }) => {
+        assertEvent(event, 'link.down');
+        return event.error;
+      },
+    }),
     recordExhausted: assign({
       lastError: ({ context, event }) => {
-        const cause = downError(event);
-        return cause === undefined ? context.lastError : exhausted(context, cause);
+        assertEvent(event, 'link.down');
+        return exhaustedError(context, event.error);
       },
     }),
     planRetry: assign(({ context }) => {
@@ -155,38 +250,29 @@ export const connectionMachine = setup({
     /** Silence is measured from the last byte read, so a busy link is probed no earlier than needed. */
     planProbe: assign({
       probeInMs: ({ context, event }) => {
+        assertEvent(event, ['link.up', 'heartbeat.ack']);
         const quietMs = event.type === 'heartbeat.ack' ? (event.quietMs ?? 0) : 0;
         return Math.max(1, context.policy.heartbeat.intervalMs - quietMs);
       },
     }),
     clearError: assign({ lastError: undefined }),
+    /** A start begins a new session: the old one's era, version and id no longer describe it. */
+    forgetSession: assign({ era: undefined, protocolVersion: undefined, sessionId: undefined }),
     reportConnectTimeout: raise(({ context }) => ({
       type: 'link.down' as const,
-      error: new LinkError(
-        ErrorCode.ConnectTimeout,
-        `The link did not come up within timeouts.connectMs (${context.policy.timeouts.connectMs} ms)`,
-        { retryable: true },
-      ),
+      error: connectTimeoutError(context.policy.timeouts.connectMs),
     })),
     reportHeartbeatMissed: raise({ type: 'heartbeat.missed' }),
-    reportLinkCrash: raise(({ event }) => ({
-      type: 'link.down' as const,
-      error: new LinkError(
-        ErrorCode.LinkCrashed,
-        `The link actor threw: ${event.type === 'xstate.error.actor.link' ? String((event.error as Error)?.message ?? event.error) : 'unknown error'}`,
-        { retryable: true, cause: event.type === 'xstate.error.actor.link' ? event.error : undefined },
-      ),
-    })),
+    reportLinkCrash: raise(({ event }) => {
+      assertEvent(event, 'xstate.error.actor.link');
+      return { type: 'link.down' as const, error: linkCrashError(event.error) };
+    }),
     reportDeadLink: raise(({ context }) => ({
       type: 'link.down' as const,
-      error: new LinkError(
-        ErrorCode.HeartbeatTimeout,
-        `No answer to a heartbeat within heartbeat.timeoutMs (${context.policy.heartbeat.timeoutMs} ms); the link is presumed dead`,
-        { retryable: true },
-      ),
+      error: heartbeatTimeoutError(context.policy.heartbeat.timeoutMs),
     })),
     updateSession: assign(({ context, event }) => {
-      if (event.type !== 'session.update') return {};
+      assertEvent(event, 'session.update');
       return {
         era: event.era ?? context.era,
         protocolVersion: event.protocolVersion ?? context.protocolVersion,
@@ -195,7 +281,10 @@ export const connectionMachine = setup({
     }),
   },
   guards: {
-    isPermanent: ({ event }) => downError(event)?.retryable === false,
+    isPermanent: ({ event }) => {
+      assertEvent(event, 'link.down');
+      return event.error.retryable === false;
+    },
     isBudgetSpent: ({ context }) => context.attempt >= context.policy.reconnect.maxAttempts,
     hasNoLink: ({ context }) => !context.linked,
     isHeartbeatEnabled: ({ context }) => context.policy.heartbeat.intervalMs > 0,
@@ -221,16 +310,21 @@ export const connectionMachine = setup({
     era: undefined,
     protocolVersion: undefined,
     sessionId: undefined,
+    hooks: input.hooks,
   }),
   initial: 'idle',
+  // Taken in every state (a state's own handler wins): closing is one step from anywhere.
   on: {
     'session.update': { actions: 'updateSession' },
+    'connection.close': { target: '.closing' },
   },
   states: {
     idle: {
       on: {
-        'connection.start': { target: 'connecting', actions: ['resetAttempts', 'clearError'] },
-        'connection.close': { target: 'closing' },
+        'connection.start': {
+          target: 'connecting',
+          actions: ['resetAttempts', 'clearError', 'forgetSession'],
+        },
       },
     },
     connecting: {
@@ -242,7 +336,6 @@ export const connectionMachine = setup({
         'link.up': { target: 'open', actions: ['planProbe', 'linkUp'] },
         'link.down': onLinkDown,
         'xstate.error.actor.link': { actions: ['stopLink', 'reportLinkCrash'] },
-        'connection.close': { target: 'closing' },
       },
     },
     open: {
@@ -252,7 +345,6 @@ export const connectionMachine = setup({
         'link.proven': { actions: ['resetAttempts', 'clearError'] },
         'heartbeat.missed': { actions: 'reportDeadLink' },
         'xstate.error.actor.link': { actions: ['stopLink', 'reportLinkCrash'] },
-        'connection.close': { target: 'closing' },
       },
       states: {
         watching: {
@@ -276,9 +368,6 @@ export const connectionMachine = setup({
       after: {
         reconnectDelay: { target: 'connecting' },
       },
-      on: {
-        'connection.close': { target: 'closing' },
-      },
     },
     closing: {
       entry: 'askLinkToClose',
@@ -287,6 +376,8 @@ export const connectionMachine = setup({
         closeDeadline: { target: 'idle', actions: 'stopLink' },
       },
       on: {
+        // Already closing: a second close neither re-sends `link.close` nor restarts the deadline.
+        'connection.close': {},
         'link.closed': { target: 'idle', actions: 'stopLink' },
         'link.down': { target: 'idle', actions: 'stopLink' },
         'xstate.error.actor.link': { target: 'idle', actions: 'stopLink' },
@@ -294,8 +385,10 @@ export const connectionMachine = setup({
     },
     failed: {
       on: {
-        'connection.start': { target: 'connecting', actions: ['resetAttempts', 'clearError'] },
-        'connection.close': { target: 'closing' },
+        'connection.start': {
+          target: 'connecting',
+          actions: ['resetAttempts', 'clearError', 'forgetSession'],
+        },
       },
     },
   },

@@ -10,7 +10,8 @@
  * Transitions from one state to the same target share one arrow, a label line each.
  * Transitions without a target run their actions and stay (no exit, no re-entry); they are
  * labeled with their actions, as self-loops (on a composite state: in a note beside it).
- * Transitions on the root (taken in any state) are listed as Mermaid comments.
+ * Transitions on the root (taken in any state) are listed as Mermaid comments; those with a
+ * target also get a note on that target, since a root transition has no arrow of its own.
  */
 
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
@@ -127,15 +128,17 @@ export function toMermaid(machine: AnyStateMachine): string {
   };
 
   const lines = ['stateDiagram-v2'];
+  const fromEverywhere: string[] = [];
   for (const transitions of root.transitions.values()) {
     for (const transition of transitions) {
-      const target = transition.target?.map((node) => idOf(node as AnyStateNode)).join(', ');
-      lines.push(
-        `  %% in every state: ${transitionLabel(transition, false)}${target ? ` -> ${target}` : ''}`,
-      );
+      const targets = (transition.target ?? []).map((node) => idOf(node as AnyStateNode));
+      const label = transitionLabel(transition, false);
+      lines.push(`  %% in every state: ${label}${targets.length > 0 ? ` -> ${targets.join(', ')}` : ''}`);
+      for (const target of targets)
+        fromEverywhere.push(`  note right of ${target} : ${label} from every state`);
     }
   }
-  lines.push(...block(root, '  '));
+  lines.push(...block(root, '  '), ...fromEverywhere);
   return `${lines.join('\n')}\n`;
 }
 

@@ -29,6 +29,6 @@ export interface TransportStats {
  * supervisor spawns it as a child of its system (one inspector, one clock for all).
  */
 export interface ActorHost {
-  /** Spawns `machine` (the transport's provided connection machine) and returns the running child. */
+  /** Spawns `machine` (the connection machine) with `input` and returns the running child. */
   spawn(machine: ConnectionMachine, input: ConnectionInput): Actor<ConnectionMachine>;
 }

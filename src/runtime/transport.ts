@@ -9,9 +9,8 @@
  */
 
 import { PassThrough } from 'node:stream';
-import { type Actor, createActor, type SnapshotFrom } from 'xstate';
-import { createLinkAuth, type TransportAuth } from '../auth/index.js';
-import { envelopeVersion } from '../codec/headers.js';
+import type { Actor, SnapshotFrom } from 'xstate';
+import type { TransportAuth } from '../auth/index.js';
 import { type JsonRpcMessage, type JsonRpcMessageInput, validateMessage } from '../codec/jsonrpc.js';
 import {
   ErrorCode,
@@ -22,26 +21,24 @@ import {
   toError,
   UnauthorizedError,
 } from '../errors.js';
-import {
-  type ConnectionInput,
-  type ConnectionMachine,
-  type ConnectionState,
-  connectionMachine,
-} from '../machines/connection.js';
-import { Conduit } from './conduit.js';
-import { Delivery } from './delivery.js';
-import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle.js';
-import { authDispatcher, createLinkLogic } from './links.js';
+import type { ConnectionHooks, ConnectionMachine, ConnectionState } from '../machines/connection.js';
+import { createDataPath } from './data-path/assemble.js';
+import type { Conduit } from './data-path/conduit.js';
+import { Inbound } from './data-path/inbound.js';
+import type { Outbound } from './data-path/outbound.js';
+import { linkOptions, resumptionRefusal, type SendOptions } from './data-path/send-options.js';
+import { createConnectionActor } from './lifecycle/actor.js';
+import { createTransportAuth } from './lifecycle/auth.js';
+import { createLinkLogic } from './lifecycle/links.js';
+import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle/status.js';
+import { Waiters } from './lifecycle/waiters.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
-import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options.js';
-import { Outbound } from './outbound.js';
-import { linkOptions, type SendOptions } from './send-options.js';
-import { SessionRecord } from './session.js';
+import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options/resolve.js';
+import { SessionRecord } from './session/record.js';
 import type { ActorHost, TransportStats } from './transport-types.js';
-import { Waiters } from './waiters.js';
 
-export type { LifecycleStatus } from './lifecycle.js';
-export type { SendOptions } from './send-options.js';
+export type { SendOptions } from './data-path/send-options.js';
+export type { LifecycleStatus } from './lifecycle/status.js';
 export type { ActorHost, TransportStats } from './transport-types.js';
 
 const realClock: Clock = {
@@ -83,11 +80,10 @@ export class LifelineTransport {
   readonly #outbound: Outbound;
   readonly #session = new SessionRecord();
   readonly #conduit: Conduit;
-  readonly #delivery: Delivery;
+  readonly #inbound: Inbound;
   readonly #waiters = new Waiters();
   readonly #stderr: PassThrough | null;
-  /** The counters kept here; the others are read where they happen (outbound, delivery). */
-  /** Failed outbound messages; the other counters are read where they happen. */
+  /** Failed outbound messages; the other counters are read where they happen (outbound, inbound). */
   #failed = 0;
   #active = false;
   readonly #lifecycle: LifecycleTracker;
@@ -99,68 +95,42 @@ export class LifelineTransport {
   constructor(config: TransportConfig, host?: ActorHost) {
     this.#config = resolveConfig(config);
     this.#log = createRedactingLogger(config.logger, this.#config.secrets, this.#config.name);
-    this.#delivery = new Delivery(this, this.#log);
+    this.#inbound = new Inbound(this, this.#log);
     this.#clock = config.clock ?? realClock;
     const clock = this.#clock;
     this.#now = clock.now === undefined ? Date.now : () => (clock.now as () => number)();
-    this.#outbound = new Outbound(
-      {
-        clock: this.#clock,
-        now: this.#now,
-        deliver: (response) => this.#delivery.message(response),
-        report: (error) => this.#delivery.error(error),
-        countFailure: () => {
-          this.#failed += 1;
-        },
-        mayReissue: (request) => this.#session.era === 'modern' || envelopeVersion(request) !== undefined,
-      },
-      this.#config.queue,
-      this.#config.policy.timeouts.requestMs,
-    );
-    this.#stderr = this.#config.stdio?.stderr === 'pipe' ? new PassThrough() : null;
-    this.#conduit = new Conduit({
+    ({ outbound: this.#outbound, conduit: this.#conduit } = createDataPath({
       config: this.#config,
       log: this.#log,
       clock: this.#clock,
       now: this.#now,
-      outbound: this.#outbound,
       session: this.#session,
-      delivery: this.#delivery,
+      inbound: this.#inbound,
+      countFailure: () => {
+        this.#failed += 1;
+      },
       send: (event) => this.actor.send(event),
       sessionId: (sessionId) => {
         this.sessionId = sessionId;
       },
-    });
+    }));
+    this.#stderr = this.#config.stdio?.stderr === 'pipe' ? new PassThrough() : null;
 
-    this.#auth = this.#createAuth();
+    this.#auth = createTransportAuth(this.#config, this.#now, (waiting) => this.#lifecycle.signIn(waiting));
     const link = createLinkLogic(this.#config, this.#conduit.sink, this.#stderr, this.#auth);
     if ('released' in link) this.#released = () => link.released();
-    const machine = connectionMachine.provide({
-      actors: { link },
-      actions: {
-        linkUp: ({ event }) => {
-          if (event.type === 'link.up') this.#conduit.onLinkUp(event.link);
-        },
-        linkDown: ({ event }) => {
-          if (event.type === 'link.down') this.#conduit.onLinkDown(event.error);
-        },
-        probeLink: () => this.#conduit.probe(),
-      },
-    });
-    const input: ConnectionInput =
-      config.seed === undefined
-        ? { policy: this.#config.policy }
-        : { policy: this.#config.policy, seed: config.seed };
-    if (host !== undefined) {
-      this.actor = host.spawn(machine, input);
-    } else {
-      const options: Parameters<typeof createActor<typeof machine>>[1] = { input };
-      if (config.clock !== undefined) options.clock = config.clock as NonNullable<typeof options.clock>;
-      if (config.inspect !== undefined) options.inspect = config.inspect;
-      this.actor = createActor(machine, options);
-    }
+    // Through input, not `connectionMachine.provide()`: one machine for every connection
+    // (a provided machine per transport cost 22 KiB each; see ConnectionHooks).
+    const conduit = this.#conduit;
+    const hooks: ConnectionHooks = {
+      link,
+      linkUp: (handle) => conduit.onLinkUp(handle),
+      linkDown: (error) => conduit.onLinkDown(error),
+      probeLink: () => conduit.probe(),
+    };
+    this.actor = createConnectionActor({ policy: this.#config.policy, config, hooks, host });
     this.#lifecycle = new LifecycleTracker(this.actor.getSnapshot(), this.#now(), (error) =>
-      this.#delivery.error(toError(error)),
+      this.#inbound.error(toError(error)),
     );
     this.actor.subscribe({
       next: (snapshot) => this.#onSnapshot(snapshot),
@@ -218,7 +188,7 @@ export class LifelineTransport {
       reestablished: this.#conduit.reestablished,
       links: this.#conduit.links,
       written: this.#outbound.writtenCount,
-      received: this.#delivery.received,
+      received: this.#inbound.received,
       queued: this.#outbound.queued,
       reissued: this.#outbound.reissued,
     };
@@ -226,7 +196,8 @@ export class LifelineTransport {
 
   /**
    * Starts connecting. Resolves once the link is open; rejects with the typed error when the
-   * connection gives up (`failed`) or is closed first. After `close()` or `failed`, starts afresh.
+   * connection gives up (`failed`) or is closed first. After `close()` or `failed`, starts afresh:
+   * a new session, with nothing of the previous one's handshake (it is the next client's to do).
    */
   start(): Promise<void> {
     const state = this.#lifecycle.status.state;
@@ -235,6 +206,9 @@ export class LifelineTransport {
     const opened = this.#waiters.untilOpen();
     if (state === 'idle' || state === 'failed') {
       this.#active = true;
+      // A new session: the previous client's handshake must never be replayed into it (after
+      // `failed` the record was still there), and its protocol version must not reach the new link.
+      this.#session.reset();
       this.#conduit.begin();
       this.actor.send({ type: 'connection.start' });
     }
@@ -253,6 +227,8 @@ export class LifelineTransport {
     const state = this.#lifecycle.status.state;
     if (state === 'idle' || state === 'closing' || state === 'failed')
       return this.#refuse(notSendableError(state, this.#lifecycle.status.error));
+    const refusal = resumptionRefusal(message, options, this.#config, this.#session.era, this.#conduit.link);
+    if (refusal !== undefined) return this.#refuse(refusal);
 
     if ('method' in message) {
       this.#session.noteOutbound(message);
@@ -265,7 +241,7 @@ export class LifelineTransport {
       }
     } else if (!this.#conduit.answers(message.id)) {
       // An answer to a request of a previous link: the server that asked is gone.
-      this.#delivery.diagnostic({
+      this.#inbound.diagnostic({
         source: 'runtime',
         level: 'debug',
         message: `Dropped a response to ${message.id}: its link is gone`,
@@ -334,32 +310,12 @@ export class LifelineTransport {
    * iteration ends) or fails (it throws the typed error). Messages still go to `onmessage` too.
    */
   messages(): AsyncIterableIterator<JsonRpcMessage> {
-    return this.#delivery.reader();
+    return this.#inbound.reader();
   }
 
   /** `await using transport = createTransport(...)` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /** The keeper of the `authProvider`'s tokens, when one is configured. */
-  #createAuth(): TransportAuth | undefined {
-    const endpoint = this.#config.http ?? this.#config.ws;
-    const auth = endpoint?.auth;
-    if (endpoint === undefined || auth === undefined) return undefined;
-    // The resource is the server's http(s) URL, also for a WebSocket endpoint.
-    const serverUrl = new URL(endpoint.url.href.replace(/^ws/i, 'http'));
-    const secrets = this.#config.secrets as string[];
-    return createLinkAuth({
-      serverUrl,
-      provider: auth.provider,
-      oauth: auth.oauth,
-      allowInsecure: auth.allowInsecure,
-      dispatcher: authDispatcher(),
-      secret: (value) => addSecret(secrets, value),
-      now: this.#now,
-      onSignIn: (waiting) => this.#lifecycle.signIn(waiting),
-    });
   }
 
   // --- lifecycle bookkeeping ---
@@ -383,8 +339,8 @@ export class LifelineTransport {
     this.sessionId = undefined;
     this.#outbound.failAll(error, false);
     this.#waiters.refused(error);
-    this.#delivery.fail(error);
-    this.#delivery.error(error);
+    this.#inbound.fail(error);
+    this.#inbound.error(error);
     this.#notifyClosed();
   }
 
@@ -395,7 +351,7 @@ export class LifelineTransport {
     this.#outbound.failAll(cause, true);
     this.#session.reset();
     this.#waiters.refused(cause);
-    this.#delivery.end();
+    this.#inbound.end();
     this.#notifyClosed();
     this.#waiters.idle();
   }
@@ -406,7 +362,7 @@ export class LifelineTransport {
     try {
       this.onclose?.();
     } catch (error) {
-      this.#delivery.error(toError(error));
+      this.#inbound.error(toError(error));
     }
   }
 
@@ -419,13 +375,6 @@ export class LifelineTransport {
     this.#failed += 1;
     return Promise.reject(error);
   }
-}
-
-/** Adds a value to the live secrets list (longest first, so one inside another is redacted whole). */
-function addSecret(secrets: string[], value: string): void {
-  if (secrets.includes(value)) return;
-  secrets.push(value);
-  secrets.sort((a, b) => b.length - a.length);
 }
 
 /**

@@ -7,9 +7,10 @@
 import type { Readable, Writable } from 'node:stream';
 import type { JsonRpcMessage } from '../codec/jsonrpc.js';
 import { createNdjsonDecoder, encodeMessage, type NdjsonDecoder } from '../codec/ndjson.js';
+import { unreadableAnswerId } from '../codec/recover.js';
 import { ErrorCode, LinkError } from '../errors.js';
+import type { LinkSink } from '../link/contract.js';
 import { createLineSplitter } from './lines.js';
-import type { LinkSink } from './link.js';
 
 /** What to do with the server's stderr. It is always drained, whatever the choice. */
 export type StderrMode = 'diagnostics' | 'pipe' | 'ignore' | 'inherit';
@@ -58,6 +59,14 @@ export function createStdoutDecoder(sink: LinkSink, maxMessageBytes: number, sou
     onProblem: (problem) => {
       if (problem.type === 'oversize') {
         sink.oversize({ bytes: problem.bytes, head: problem.head, tail: problem.tail });
+      } else if (problem.recovered !== true) {
+        // An unreadable answer that names its request fails that request at once, as on
+        // WebSocket, rather than leave it to the caller's own timeout.
+        const id = unreadableAnswerId(problem.head, problem.tail);
+        if (id !== undefined) {
+          const message = `The answer to request ${id} is unreadable: ${problem.error.message}`;
+          sink.unanswered(id, new LinkError(problem.error.code, message, { cause: problem.error }), 'fail');
+        }
       }
       sink.diagnostic({
         source,

@@ -15,8 +15,8 @@ import {
   unattendedGrant,
 } from '../../src/auth/grants-unattended.js';
 import { AuthorizationError } from '../../src/errors.js';
-import { createSupervisor } from '../../src/machines/supervisor/index.js';
 import { createTransport, type LifelineTransport } from '../../src/runtime/transport.js';
+import { createSupervisor } from '../../src/supervisor/index.js';
 import { waitFor } from '../helpers/processes.js';
 import { completeDeviceAuthorization, type OAuthRig, startOAuthRig } from '../peers/oauth/index.js';
 

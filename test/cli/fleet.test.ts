@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/index.js';
-import { createSupervisor, type Supervisor } from '../../src/machines/supervisor/index.js';
+import { createSupervisor, type Supervisor } from '../../src/supervisor/index.js';
 import {
   DOCKER_SETUP_TIMEOUT_MS,
   type DockerSuite,

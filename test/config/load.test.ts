@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig } from '../../src/config/index.js';
 import { ConfigError, ErrorCode, LifelineError } from '../../src/errors.js';
-import { resolveConfig } from '../../src/runtime/options.js';
+import { resolveConfig } from '../../src/runtime/options/resolve.js';
 import { configFileError, fixture, useTempDirs } from './files.js';
 
 const make = useTempDirs();

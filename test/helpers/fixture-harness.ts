@@ -4,7 +4,7 @@
  */
 
 import { afterAll, afterEach } from 'vitest';
-import type { StdioConfig } from '../../src/runtime/options.js';
+import type { StdioConfig } from '../../src/runtime/options/resolve.js';
 import { createTransport, type LifelineTransport } from '../../src/runtime/transport.js';
 import { fixturePath, isAlive, killAll, readPids, removeTempFiles, tempFile } from './processes.js';
 

@@ -9,6 +9,7 @@ import {
   type StateValue,
 } from 'xstate';
 import { ErrorCode, LifelineError, LinkError } from '../../src/errors.js';
+import type { LinkCloseEvent, LinkEvent, LinkHandle, LinkInput } from '../../src/link/contract.js';
 import {
   type ConnectionEvent,
   type ConnectionMachine,
@@ -16,7 +17,6 @@ import {
   connectionMachine,
 } from '../../src/machines/connection.js';
 import { backoffDelay, type ConnectionPolicy, nextRandom } from '../../src/machines/policy.js';
-import type { LinkCloseEvent, LinkEvent, LinkHandle, LinkInput } from '../../src/transports/link.js';
 
 // ---------------------------------------------------------------------------------------------
 // Harness: the machine runs on a SimulatedClock; the link actor is the only stand-in.
@@ -606,6 +606,20 @@ describe('connectionMachine', () => {
       expect(h.link().input).toEqual({ attempt: 0 });
     });
 
+    it('connection.start forgets the old session: era, protocolVersion and sessionId are cleared until the new handshake', () => {
+      const h = driveTo('connecting');
+      h.send({ type: 'session.update', era: 'modern', protocolVersion: '2025-06-18', sessionId: 'old' });
+      down(h.link(), permanent());
+      expect(h.state()).toBe('failed');
+      expect(h.snapshot().context.sessionId).toBe('old');
+      h.send({ type: 'connection.start' });
+      expect(h.snapshot().context).toMatchObject({
+        era: undefined,
+        protocolVersion: undefined,
+        sessionId: undefined,
+      });
+    });
+
     it('a restart after exhaustion gets the whole budget again', () => {
       const h = driveTo('connecting', policyWith({ reconnect: { maxAttempts: 1 } }));
       down(h.link());
@@ -1124,5 +1138,22 @@ describe('a link actor that throws', () => {
     expect(snapshot.context.lastError?.code).toBe(ErrorCode.RetriesExhausted);
     h.actor.send({ type: 'connection.close' });
     expect(topState(h.actor.getSnapshot().value)).toBe('idle');
+  });
+});
+
+describe("the chart's shape", () => {
+  /** The events a state node handles itself (not inherited from the root). */
+  const handled = (path: string[]): string[] => {
+    let node = connectionMachine.root;
+    for (const key of path) node = node.states[key] as typeof node;
+    return [...node.transitions.keys()];
+  };
+
+  it('handles connection.close once, at the root; closing alone overrides it to stay put', () => {
+    expect(handled([])).toContain('connection.close');
+    for (const state of ['idle', 'connecting', 'open', 'reconnecting', 'failed']) {
+      expect(handled([state]), state).not.toContain('connection.close');
+    }
+    expect(handled(['closing'])).toContain('connection.close');
   });
 });

@@ -54,7 +54,6 @@ describe('toMermaid(connectionMachine)', () => {
       'connecting --> failed : link.down [isBudgetSpent]',
       'connecting --> reconnecting : link.down',
       'open --> reconnecting : link.down',
-      'open --> closing : connection.close',
       'reconnecting --> connecting : after reconnectDelay',
       'closing --> idle : link.closed',
       'closing --> idle : after closeDeadline',
@@ -63,6 +62,10 @@ describe('toMermaid(connectionMachine)', () => {
     ]) {
       expect(edges).toContain(edge);
     }
+    // A transition on the root (taken in every state) is a comment and a note on its target.
+    expect(lines).toContain('%% in every state: connection.close -> closing');
+    expect(lines).toContain('note right of closing : connection.close from every state');
+    expect(edges).not.toContain('open --> closing : connection.close');
     // Transitions to the same state share one arrow.
     expect(lines).toContain('connecting --> failed : link.down [isPermanent]<br/>link.down [isBudgetSpent]');
     // Targetless transitions are labeled with what they do: self-loops, or a note on a composite state.

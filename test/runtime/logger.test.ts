@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LinkError } from '../../src/errors.js';
 import { createRedactingLogger, type Logger, redact } from '../../src/runtime/logger.js';
-import { secretValues } from '../../src/runtime/options.js';
+import { secretValues } from '../../src/runtime/options/resolve.js';
 
 function recorder(): { logger: Logger; calls: unknown[][] } {
   const calls: unknown[][] = [];

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/errors.js';
 import { ConfigError, createTransport, ErrorCode, type LifelineTransport } from '../../src/index.js';
-import type { HttpConfig } from '../../src/runtime/options.js';
+import type { HttpConfig } from '../../src/runtime/options/resolve.js';
 import {
   answerTo,
   type Behaviour,
@@ -427,6 +427,9 @@ describe('configured header values are secrets', () => {
     const lastError = transport.status.error;
     expect(lastError).toBeInstanceOf(HttpError);
     expect(lastError?.message).toMatch(/HTTP 503/);
+    // A 503 refuses the request without running it: it waits in the queue for the next link
+    // (docs/reliability.md). Closing fails it to the caller, whose answer is checked too.
+    await transport.close();
     const texts = [
       String(lastError?.message),
       JSON.stringify(transport.actor.getSnapshot().context),

@@ -5,8 +5,8 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createTransport, ErrorCode, type LifelineTransport } from '../../src/index.js';
-import { closest, editDistance } from '../../src/runtime/did-you-mean.js';
-import type { TransportConfig } from '../../src/runtime/options.js';
+import { closest, editDistance } from '../../src/runtime/options/did-you-mean.js';
+import type { TransportConfig } from '../../src/runtime/options/resolve.js';
 
 const transports: LifelineTransport[] = [];
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { JsonRpcErrorResponse, JsonRpcRequest } from '../../src/codec/jsonrpc.js';
 import { CONNECTION_LOST_RPC_CODE, ErrorCode, LinkError } from '../../src/errors.js';
-import { Outbound } from '../../src/runtime/outbound.js';
+import { Outbound } from '../../src/runtime/data-path/outbound.js';
 
 function harness() {
   const clock = new SimulatedClock();

@@ -7,7 +7,7 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CONNECTION_LOST_RPC_CODE } from '../../src/errors.js';
-import type { StdioConfig, TransportConfig } from '../../src/runtime/options.js';
+import type { StdioConfig, TransportConfig } from '../../src/runtime/options/resolve.js';
 import {
   createTransport,
   type LifecycleStatus,

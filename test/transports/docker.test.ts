@@ -7,7 +7,7 @@ import { Client as ClientV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTransport, type DockerConfig, ErrorCode, type LifelineTransport } from '../../src/index.js';
-import { liftDockerRun } from '../../src/runtime/docker-run.js';
+import { liftDockerRun } from '../../src/runtime/options/docker-run.js';
 import {
   DOCKER_SETUP_TIMEOUT_MS,
   type DockerSuite,

@@ -2,7 +2,7 @@
 // noise left out, configured secrets replaced before a line is kept.
 
 import { describe, expect, it } from 'vitest';
-import { createStderrTail } from '../../src/transports/stderr-tail.js';
+import { createStderrTail } from '../../src/transports/stdio/stderr-tail.js';
 
 describe('createStderrTail', () => {
   it('is empty until the server writes something', () => {

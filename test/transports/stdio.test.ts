@@ -12,7 +12,7 @@ import {
   REQUEST_FAILED_RPC_CODE,
   StateError,
 } from '../../src/errors.js';
-import type { StdioConfig } from '../../src/runtime/options.js';
+import type { StdioConfig } from '../../src/runtime/options/resolve.js';
 import type { LifelineTransport } from '../../src/runtime/transport.js';
 import { useFixtureHarness } from '../helpers/fixture-harness.js';
 import { fixturePath, groupAlive, isAlive, readPids, waitFor } from '../helpers/processes.js';

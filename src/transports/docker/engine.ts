@@ -2,15 +2,18 @@
  * The Docker Engine as the Docker link sees it: one client per engine address, the errors its
  * API gives turned into typed link errors, the image made present (pulled with progress when a
  * registry is reachable), and containers marked ours by labels so that those of a process that
- * died (SIGKILL, a crash) are swept at the next start.
+ * died (SIGKILL, a crash) are swept at the next link start (again once an interval has passed:
+ * sweep.ts).
  */
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import pRetry, { AbortError } from 'p-retry';
 import { ErrorCode, LinkError } from '../../errors.js';
-import type { Diagnostic } from '../link.js';
+import type { Diagnostic } from '../../link/contract.js';
+import { engineFault, waitsForNextLink } from '../failures/table.js';
 import { connectDocker, type DockerClient, type DockerProgressEvent, type DockerTarget } from './client.js';
+import { isOrphanOf, SweepSchedule } from './sweep.js';
 
 /** The label every container of ours carries: `<host>/<pid>/<process start>`. */
 export const OWNER_LABEL = 'io.mcp-lifeline.owner';
@@ -74,7 +77,7 @@ export class Engine {
   readonly #target: DockerTarget;
   readonly #where: string;
   #client: Promise<DockerClient> | undefined;
-  #swept: Promise<void> | undefined;
+  readonly #sweeps = new SweepSchedule();
 
   constructor(where: DockerTarget, name: string) {
     this.#target = where;
@@ -104,30 +107,30 @@ export class Engine {
   }
 
   /**
-   * Removes, once per process, the containers of ours whose owning process is gone. A failure
-   * is reported, never fatal: the sweep is housekeeping.
+   * Removes the containers of ours whose owning process is gone: at the first link start, then
+   * at a link start once the sweep interval has passed (sweep.ts), so what a sibling process
+   * leaves later is swept too. A failure is reported, never fatal: the sweep is housekeeping
+   * (the next link start tries again).
    */
   sweep(report: (diagnostic: Diagnostic) => void): Promise<void> {
-    this.#swept ??= this.#sweep(report).catch((error: unknown) => {
-      this.#swept = undefined;
-      report({
-        source: 'docker',
-        level: 'warn',
-        message: `Orphan sweep failed: ${(error as Error).message}`,
+    return this.#sweeps
+      .due(() => this.#sweep(report))
+      .catch((error: unknown) => {
+        report({
+          source: 'docker',
+          level: 'warn',
+          message: `Orphan sweep failed: ${(error as Error).message}`,
+        });
       });
-    });
-    return this.#swept;
   }
 
   async #sweep(report: (diagnostic: Diagnostic) => void): Promise<void> {
-    const here = `${hostname()}/`;
     const docker = await this.client();
     const containers = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
     for (const info of containers) {
       const owner = info.Labels?.[OWNER_LABEL] ?? '';
-      if (!owner.startsWith(here)) continue;
+      if (!isOrphanOf(owner, ownerId)) continue;
       const pid = Number(owner.split('/')[1]);
-      if (Number.isInteger(pid) && ownerId(pid) === owner) continue;
       await docker
         .getContainer(info.Id)
         .remove({ force: true })
@@ -195,52 +198,32 @@ export class Engine {
   }
 }
 
-/** Engine calls that failed because the engine is not there: transient (it may be restarting). */
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOENT',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
+/**
+ * The typed error of a failed engine call, as the failure table's Docker rows say: the engine
+ * not there (transient: it may be restarting; nothing was created), permission denied on its
+ * socket (permanent), a 4xx (the engine refused what we asked: permanent) or a 5xx (transient).
+ */
 function engineError(cause: unknown, what: string, where: string): LinkError {
   if (cause instanceof LinkError) return cause;
   const code = (cause as { code?: unknown }).code;
-  if (typeof code === 'string' && UNREACHABLE.has(code))
-    return new LinkError(
-      ErrorCode.DockerEngine,
-      `${what}: the Docker Engine at ${where} is not reachable (${code}); will retry`,
-      {
-        cause,
-        retryable: true,
-        undelivered: true,
-      },
-    );
-  if (code === 'EACCES')
-    return new LinkError(
-      ErrorCode.DockerEngine,
-      `${what}: permission denied on the Docker Engine socket ${where}`,
-      {
-        cause,
-        retryable: false,
-      },
-    );
+  const rule = engineFault(cause);
+  if (rule !== undefined && rule.fault === `engine ${String(code)}`) {
+    const message = rule.retryable
+      ? `${what}: the Docker Engine at ${where} is not reachable (${code}); will retry`
+      : `${what}: permission denied on the Docker Engine socket ${where}`;
+    return new LinkError(ErrorCode.DockerEngine, message, {
+      cause,
+      retryable: rule.retryable,
+      undelivered: waitsForNextLink(rule),
+    });
+  }
   const status = (cause as { statusCode?: unknown }).statusCode;
   const detail =
     (cause as { json?: { message?: string } }).json?.message ?? (cause as Error).message ?? String(cause);
-  // 4xx: the engine refused what we asked (a bad mount, a missing image): retrying cannot help.
-  const permanent = typeof status === 'number' && status >= 400 && status < 500;
   return new LinkError(
     ErrorCode.Docker,
     `${what} failed${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${detail}`,
-    {
-      cause,
-      retryable: !permanent,
-    },
+    { cause, retryable: rule?.retryable ?? true },
   );
 }
 

@@ -2,17 +2,19 @@
  * The Docker link: one container per link, owned for its whole life. The image is made
  * present, the container created (stdin open, no TTY, hardened, labelled ours), attached
  * (one hijacked stream, demultiplexed: stdout through the NDJSON codec, stderr as
- * diagnostics), then started. Its exit is a `link.down`; close is stop (`closeMs`) then
- * remove; a link stopped any other way (a failure, a connect timeout, mid-start) removes its
+ * diagnostics), then started. Its exit is a `link.down`. Close ends its stdin and gives it
+ * `closeMs` to exit on its own, then stops it (SIGTERM, SIGKILL after `closeMs`) and removes
+ * it; a link stopped any other way (a failure, a connect timeout, mid-start) removes its
  * container too, and the next close waits until every container of the connection is gone.
  */
 
 import type { Duplex } from 'node:stream';
 import { fromCallback } from 'xstate';
 import { ErrorCode, LinkError } from '../../errors.js';
+import type { LinkCloseEvent, LinkSink, ReleasingLinkLogic } from '../../link/contract.js';
+import { faultRule } from '../failures/table.js';
 import { LinkLife } from '../life.js';
 import { createLineSplitter } from '../lines.js';
-import type { LinkCloseEvent, LinkSink, ReleasingLinkLogic } from '../link.js';
 import { createStdinWriter, createStdoutDecoder } from '../pipe.js';
 import type { DockerContainer, DockerCreateBody } from './client.js';
 import { createDemuxer } from './demux.js';
@@ -37,7 +39,20 @@ export interface DockerLinkOptions {
   maxMessageBytes: number;
   /** The connection's name, for the label. */
   name: string;
+  /** The timers of the close's grace period (a simulated clock in tests). Default: real time. */
+  clock?: LinkClock | undefined;
 }
+
+/** Timers, as XState's clock has them. */
+export interface LinkClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+const realClock: LinkClock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+};
 
 /** How long a broken attach stream waits for the container's exit code to report instead. */
 const EXIT_GRACE_MS = 500;
@@ -78,7 +93,9 @@ export function createBody(options: DockerLinkOptions, connection: string): Dock
     ExposedPorts: exposed,
   };
   if (options.args !== undefined) body.Cmd = [...options.args];
-  return { ...body, ...extra, HostConfig: { ...hostConfig, ...extraHost } };
+  // The user's labels add to ours, never replace them: the orphan sweep finds containers by them.
+  const labels = { ...(extra as { Labels?: Record<string, string> }).Labels, ...body.Labels };
+  return { ...body, ...extra, Labels: labels, HostConfig: { ...hostConfig, ...extraHost } };
 }
 
 /** Creates the link actor logic for a server in a container. Each start of the actor is one container. */
@@ -106,6 +123,7 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
     for (const container of [...unremoved]) void remove(container);
   };
   let links = 0;
+  const clock = options.clock ?? realClock;
 
   const logic = fromCallback<LinkCloseEvent, { attempt: number }>(({ sendBack, receive }) => {
     const life = new LinkLife(sendBack);
@@ -113,6 +131,8 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
     let container: DockerContainer | undefined;
     let stream: Duplex | undefined;
     let exitTimer: NodeJS.Timeout | undefined;
+    /** Resolves true once the container exits (false when the engine cannot say). */
+    let exit: Promise<boolean> | undefined;
     links += 1;
     const connection = `${options.name}#${links}`;
 
@@ -151,7 +171,7 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
           () =>
             down(
               new LinkError(ErrorCode.ProcessExit, `The container's attach stream closed`, {
-                retryable: true,
+                retryable: faultRule('docker', 'attach stream closed').retryable,
               }),
             ),
           EXIT_GRACE_MS,
@@ -178,6 +198,10 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
       })) as Duplex;
       attached(attach, created);
       const exited = created.wait({ condition: 'next-exit' });
+      exit = exited.then(
+        () => true,
+        () => false,
+      );
       await created.start();
       void exited.then(
         (result: { StatusCode?: number }) =>
@@ -185,7 +209,7 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
             new LinkError(
               ErrorCode.ProcessExit,
               `The container exited with code ${result.StatusCode ?? 'unknown'}`,
-              { retryable: true },
+              { retryable: faultRule('docker', 'container exit').retryable },
             ),
           ),
         (error: unknown) => down(engine.error(error, 'Waiting for the container')),
@@ -210,7 +234,11 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
         await started;
         stream?.end();
         if (container !== undefined) {
-          await container.stop({ t: Math.max(1, Math.ceil(event.closeMs / 1000)) }).catch(() => undefined);
+          // As stdio's close: a server that exits when its stdin ends is given `closeMs` to do so
+          // cleanly; only one still running after that is stopped (SIGTERM, SIGKILL after `t`).
+          const clean = exit !== undefined && (await within(exit, event.closeMs, clock));
+          if (!clean)
+            await container.stop({ t: Math.max(1, Math.ceil(event.closeMs / 1000)) }).catch(() => undefined);
           await remove(container);
         }
         await Promise.all(removals);
@@ -237,5 +265,16 @@ export function createDockerLink(options: DockerLinkOptions, sink: LinkSink): Re
       removeLeftovers();
       while (removals.size > 0) await Promise.all(removals);
     },
+  });
+}
+
+/** Whether `done` resolves true within `ms` of `clock`. */
+function within(done: Promise<boolean>, ms: number, clock: LinkClock): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(() => resolve(false), ms);
+    void done.then((value) => {
+      clock.clearTimeout(timer);
+      resolve(value);
+    });
   });
 }

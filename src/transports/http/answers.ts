@@ -6,7 +6,7 @@
 import type { Dispatcher } from 'undici';
 import { type JsonRpcMessage, type JsonRpcRequest, validateMessage } from '../../codec/jsonrpc.js';
 import { ErrorCode, LinkError } from '../../errors.js';
-import type { LinkSink } from '../link.js';
+import type { LinkSink } from '../../link/contract.js';
 import { mediaType, readText } from './client.js';
 
 /** Where an answer goes, and what bounds it. */

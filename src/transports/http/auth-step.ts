@@ -4,9 +4,10 @@
  * answer out. The link itself knows no OAuth.
  */
 
-import { ErrorCode, LinkError, UnauthorizedError } from '../../errors.js';
-import type { AuthChallenge, LinkAuth } from '../link.js';
-import { readText, type StatusResponse } from './client.js';
+import { AuthorizationError, ErrorCode, HttpError, LinkError, UnauthorizedError } from '../../errors.js';
+import type { AuthChallenge, LinkAuth } from '../../link/contract.js';
+import type { StatusResponse } from './client.js';
+import { readErrorBody } from './error-body.js';
 
 /** How much of a refusal's body the auth may read. */
 const CHALLENGE_TEXT_BYTES = 4096;
@@ -46,7 +47,8 @@ export async function askAuth(
   sent: string | undefined,
   what: AuthChallenge['what'],
 ): Promise<{ retry: boolean; text: string | undefined }> {
-  const text = await readText(response.body, CHALLENGE_TEXT_BYTES).catch(() => undefined);
+  // Bounded in time too: a refusal whose body never ends must not hold its request.
+  const { text } = await readErrorBody(response.body, CHALLENGE_TEXT_BYTES);
   const status = response.statusCode as 401 | 403;
   const challenge: AuthChallenge = {
     status,
@@ -75,12 +77,7 @@ export async function askAuth(
 export function authOutcome(failure: AuthFailure): { thrown: unknown; down: LinkError | undefined } {
   const error = failure.error;
   if (error instanceof LinkError && error.retryable) {
-    const again = new LinkError(error.code, error.message, {
-      cause: error,
-      retryable: true,
-      undelivered: true,
-      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
-    });
+    const again = undeliveredCopy(error);
     return { thrown: again, down: again };
   }
   if (failure.status === 403) return { thrown: error, down: undefined };
@@ -93,6 +90,30 @@ export function authOutcome(failure: AuthFailure): { thrown: unknown; down: Link
           { cause: error },
         );
   return { thrown: error, down };
+}
+
+/**
+ * A retryable failure of the auth, marked undelivered, of the same class: an unreachable
+ * authorization server stays a `LIFELINE_ERR_NETWORK` `LinkError`, and a 5xx from it an
+ * `AuthorizationError` with its `kind` (a bare `LinkError` carrying `LIFELINE_ERR_AUTHORIZATION`
+ * would lose both the class and the kind).
+ */
+function undeliveredCopy(error: LinkError): LinkError {
+  const options = {
+    cause: error,
+    retryable: true,
+    undelivered: true,
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+  };
+  if (error instanceof AuthorizationError) {
+    return new AuthorizationError(error.kind, error.message, { ...options, oauthError: error.oauthError });
+  }
+  if (error instanceof HttpError) return new HttpError(error.message, error.data, options);
+  const { code } = error;
+  // Only their own classes carry these codes, and an UnauthorizedError is never retryable.
+  if (code === ErrorCode.Http || code === ErrorCode.Authorization || code === ErrorCode.Unauthorized)
+    return error;
+  return new LinkError(code, error.message, options);
 }
 
 /** The link is down while the auth worked: the request waits for the next link. */

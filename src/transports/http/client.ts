@@ -12,7 +12,8 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, HttpError, LinkError } from '../../errors.js';
-import type { LinkAuth } from '../link.js';
+import type { LinkAuth } from '../../link/contract.js';
+import { networkFault, statusFault, waitsForNextLink } from '../failures/table.js';
 import { CookieJar, withCookies } from './cookies.js';
 import {
   createDispatcher,
@@ -23,6 +24,7 @@ import {
   proxySettings,
   tunnelStatus,
 } from './dispatcher.js';
+import { bodyExcerpt, ERROR_BODY_MS, type ErrorBody, readErrorBody, redactCut } from './error-body.js';
 
 /** What to do with a redirect. */
 export type RedirectPolicy = 'same-origin' | 'follow' | 'error';
@@ -45,6 +47,8 @@ export interface HttpLinkOptions {
   proxy?: ProxySettings | undefined;
   /** Where the `Authorization` header comes from, and who decides on a 401/403 (an `authProvider`). */
   auth?: LinkAuth | undefined;
+  /** How long an error response's body may take to arrive, in ms. Default {@link ERROR_BODY_MS}. */
+  errorBodyMs?: number | undefined;
 }
 
 /** One HTTP request. */
@@ -55,17 +59,6 @@ export interface HttpRequest {
   body?: string;
   signal?: AbortSignal | undefined;
 }
-
-/** Connect failures: the request certainly never reached the server. */
-const UNDELIVERED_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -83,16 +76,20 @@ export function isAbort(error: unknown): boolean {
   return name === 'AbortError' || code === 'UND_ERR_ABORTED' || code === 'ABORT_ERR';
 }
 
-/** Turns a failed request into a typed, retryable link error. */
+/**
+ * Turns a failed request into a typed link error, as the failure table says: `undelivered`
+ * when the request certainly never reached the server (a connect failure), `retryable` unless
+ * no attempt can help.
+ */
 export function networkError(error: unknown, what: string): LinkError {
   if (error instanceof LinkError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const reason = typeof code === 'string' ? code : (error as Error | null)?.message || 'unknown error';
-  const undelivered = typeof code === 'string' && UNDELIVERED_CODES.has(code);
+  const rule = networkFault(error);
   return new LinkError(ErrorCode.Network, `${what} failed: ${reason}`, {
     cause: error,
-    retryable: true,
-    undelivered,
+    retryable: rule.retryable,
+    undelivered: waitsForNextLink(rule),
   });
 }
 
@@ -151,40 +148,64 @@ export function readText(body: Readable, limit: number): Promise<string | undefi
 }
 
 /**
- * The error for a response with an error status, in the SDK's `SdkHttpError` shape. 401 and
- * 403 are permanent (retrying with the same credentials cannot help); 5xx are transient.
+ * The error for a response with an error status, in the SDK's `SdkHttpError` shape, as the
+ * failure table says (`retryable`; `undelivered` for a refusal the server did not process: 429,
+ * 503). Its message is one line: the status, the content type and an excerpt of the body with
+ * markup dropped and secrets redacted. The body is read within {@link ERROR_BODY_MS} (or
+ * `bodyMs`) unless `read` already holds it: a body that never ends does not hold the request.
  */
 export async function statusError(
   response: StatusResponse,
   what: string,
   secrets: readonly string[],
-  text?: string,
+  read?: string | ErrorBody,
+  bodyMs: number = ERROR_BODY_MS,
 ): Promise<HttpError> {
-  const raw = text ?? (await readText(response.body, ERROR_TEXT_BYTES).catch(() => undefined));
-  const body = raw === undefined ? undefined : redact(raw, secrets);
+  const body: ErrorBody =
+    typeof read === 'string'
+      ? { text: read }
+      : (read ?? (await readErrorBody(response.body, ERROR_TEXT_BYTES, bodyMs)));
+  const text = body.text === undefined ? undefined : redactCut(body.text, secrets, body.cut !== undefined);
   const status = response.statusCode;
-  const permanent = status === 401 || status === 403;
+  const rule = statusFault(status);
   const hint =
     status === 401
       ? ' (unauthorized: check the credentials in `headers`)'
       : status === 403
         ? ' (forbidden)'
         : '';
-  const options = { retryable: !permanent && status >= 500 } as { retryable: boolean; retryAfterMs?: number };
+  const options: { retryable: boolean; undelivered: boolean; retryAfterMs?: number } = {
+    retryable: rule.retryable,
+    undelivered: waitsForNextLink(rule),
+  };
   const wait = retryAfter(response);
   if (wait !== undefined) options.retryAfterMs = wait;
   return new HttpError(
-    `${what} got HTTP ${status}${hint}${body ? `: ${body.slice(0, 200)}` : ''}`,
-    { status, statusText: undefined, text: body?.slice(0, ERROR_TEXT_BYTES) },
+    `${what} got HTTP ${status}${hint}${describeBody(response, text, body.cut, bodyMs)}`,
+    { status, statusText: undefined, text: text?.slice(0, ERROR_TEXT_BYTES) },
     options,
   );
 }
 
+/** ` (text/html): 502 Bad Gateway nginx`: what a message says of an error body. */
+function describeBody(
+  response: StatusResponse,
+  text: string | undefined,
+  cut: ErrorBody['cut'],
+  bodyMs: number,
+): string {
+  const type = (header(response, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const notes = [type];
+  if (cut === 'time') notes.push(`the body did not end within ${bodyMs} ms`);
+  else if (cut === 'broken') notes.push('the body broke off');
+  const about = notes.filter((note) => note !== '').join(', ');
+  const excerpt = text === undefined ? '' : bodyExcerpt(text);
+  return `${about === '' ? '' : ` (${about})`}${excerpt === '' ? '' : `: ${excerpt}`}`;
+}
+
 /** The text with every secret replaced (a server's error body may echo a credential). */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
-  return out;
+  return redactCut(text, secrets, false);
 }
 
 /** A keep-alive pool for one link, with the configured redirect policy. */
@@ -277,7 +298,10 @@ function redirectError(from: URL, to: URL, status: number, hops: number, methodK
   });
 }
 
-/** The headers minus the configured ones (credentials never cross origins). */
+/**
+ * The headers minus what belongs to this origin: the configured ones, credentials, and the MCP
+ * session id (a session is the server's; another origin must not learn or reuse it).
+ */
 function withoutConfigured(
   headers: Record<string, string>,
   configured: Readonly<Record<string, string>>,
@@ -285,6 +309,7 @@ function withoutConfigured(
   const drop = new Set(Object.keys(configured).map((name) => name.toLowerCase()));
   drop.add('authorization');
   drop.add('cookie');
+  drop.add('mcp-session-id');
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (!drop.has(name.toLowerCase())) out[name] = value;

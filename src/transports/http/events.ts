@@ -9,7 +9,7 @@ import type { JsonRpcMessage } from '../../codec/jsonrpc.js';
 import { validateMessage } from '../../codec/jsonrpc.js';
 import { createSseDecoder, type SseDecoder, type SseProblem } from '../../codec/sse.js';
 import { parseWholeEvents } from '../../codec/sse-fast.js';
-import type { LinkSink } from '../link.js';
+import type { LinkSink } from '../../link/contract.js';
 import { isAbort } from './client.js';
 
 /** How a stream ended, and what a resumption needs. */

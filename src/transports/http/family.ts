@@ -11,11 +11,18 @@
 
 import { type AnyEventObject, fromCallback } from 'xstate';
 import { ErrorCode, LinkError } from '../../errors.js';
-import type { LinkCallback, LinkCloseEvent, LinkHandle, LinkInput, LinkLogic, LinkSink } from '../link.js';
-import { runSseLink } from '../sse.js';
+import type {
+  LinkCallback,
+  LinkCloseEvent,
+  LinkHandle,
+  LinkInput,
+  LinkLogic,
+  LinkSink,
+} from '../../link/contract.js';
 import { describeUrl } from './client.js';
 import { CookieJar } from './cookies.js';
 import { proxySettings } from './dispatcher.js';
+import { runSseLink } from './legacy-sse.js';
 import { runStreamableLink, type StreamableLinkOptions } from './streamable.js';
 import { verdictFor } from './verdicts.js';
 

@@ -11,7 +11,7 @@
  */
 
 import type { LinkError } from '../../errors.js';
-import type { LinkSink } from '../link.js';
+import type { LinkSink } from '../../link/contract.js';
 import { AuthFailure, askAuth, authOutcome, isChallenge } from './auth-step.js';
 import { type HttpClient, type HttpLinkOptions, isAbort, mediaType, networkError } from './client.js';
 import { readEventStream } from './events.js';

@@ -18,17 +18,23 @@
  * body means the server only speaks the legacy HTTP+SSE transport: the verdict is cached and
  * the link goes down so the next attempt uses that transport.
  *
+ * Faults are decided as the failure table says (../failures/table.ts; statuses: ./refusal.ts). A
+ * request whose connection is cut before its response (`UND_ERR_SOCKET`, `ECONNRESET`: the server
+ * died, or a TCP relay in front of it lost its backend) makes the link ask whether the server
+ * is there while the other sends wait (./reachability.ts), and a link that follows one that
+ * could not reach the server asks before it comes up.
+ *
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#streamable-http
  */
 
 import type { Dispatcher } from 'undici';
-import { bodyHeaders, envelopeVersion, mergeRequestHeaders } from '../../codec/headers.js';
+import { bodyHeaders, mergeRequestHeaders } from '../../codec/headers.js';
 import { isRequest, type JsonRpcMessage, type JsonRpcRequest } from '../../codec/jsonrpc.js';
-import { looksLikeNotification, recoverId } from '../../codec/recover.js';
-import { ErrorCode, type HttpError, LinkError } from '../../errors.js';
+import { ErrorCode, HttpError, LinkError } from '../../errors.js';
+import type { LinkCallback, LinkHandle, LinkSendOptions, LinkSink } from '../../link/contract.js';
+import { networkFault, statusFault, takesLinkDown } from '../failures/table.js';
 import { LinkLife } from '../life.js';
-import type { LinkCallback, LinkHandle, LinkSendOptions, LinkSink } from '../link.js';
-import { parseRpcError, readJsonAnswer, wait } from './answers.js';
+import { readJsonAnswer } from './answers.js';
 import {
   AuthFailure,
   askAuth,
@@ -45,12 +51,13 @@ import {
   isAbort,
   mediaType,
   networkError,
-  readText,
-  statusError,
 } from './client.js';
-import { readEventStream, type StreamOutcome } from './events.js';
+import { ERROR_BODY_MS, type ErrorBody } from './error-body.js';
+import { Reachability } from './reachability.js';
+import { decideRefusal, NO_FAILURE, type RefusalHost } from './refusal.js';
+import { consumeResponseStream, type ResponseStreamHost } from './response-stream.js';
+import { resumeFromToken } from './resume-token.js';
 import { Standby } from './standby.js';
-import { recordVerdict } from './verdicts.js';
 
 /** Options of the Streamable HTTP link. */
 export interface StreamableLinkOptions extends HttpLinkOptions {
@@ -58,23 +65,42 @@ export interface StreamableLinkOptions extends HttpLinkOptions {
   fallback: boolean;
   /** Default wait before resuming a broken stream when the server sent no `retry:`, in ms. */
   resumeDelayMs: number;
+  /** How long the server may take to say it is there after a cut (`timeouts.connectMs`). Default 10 s. */
+  connectMs?: number | undefined;
 }
 
-/** How many times one response stream is resumed before its request is given up. */
-const MAX_RESUMES = 3;
 const ACCEPT_BOTH = 'application/json, text/event-stream';
-
-/** Statuses after which the server is presumed unavailable: the link goes down and backs off. */
-const UNAVAILABLE = new Set([502, 503, 504]);
+const PROBE_MS = 10_000;
 
 /** Runs one Streamable HTTP link (one pool, one session). The body of the link actor. */
 export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink): LinkCallback {
+  // Across the links of one transport: the last one went down because the server could not be
+  // reached, so the next asks before it comes up (nothing queued meets a relay's cut).
+  let unreachable = false;
   return ({ sendBack, receive }) => {
     const client = new HttpClient(options);
     const endpoint = describeUrl(options.url);
+    const bodyMs = options.errorBodyMs ?? ERROR_BODY_MS;
     let sessionId: string | undefined;
     let protocolVersion: string | undefined;
     const life = new LinkLife(sendBack);
+
+    const down = (error: LinkError): void => {
+      if (!life.live) return;
+      if (isUnreachable(error)) unreachable = true;
+      life.down(error);
+    };
+
+    const reach = new Reachability(
+      {
+        client,
+        url: options.url,
+        headers: options.headers,
+        secrets: options.secrets,
+        timeoutMs: options.connectMs ?? PROBE_MS,
+      },
+      down,
+    );
 
     const commonHeaders = (): Record<string, string> => {
       const headers: Record<string, string> = { ...options.headers };
@@ -88,128 +114,48 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       sink,
       options,
       headers: commonHeaders,
-      down: (error) => life.down(error),
+      down,
       live: () => life.live,
     });
 
-    /** A GET that resumes a broken response stream after `Last-Event-ID`. */
-    const resume = async (
-      request: JsonRpcRequest,
-      previous: StreamOutcome,
-      sendOptions: LinkSendOptions | undefined,
-      answered: () => boolean,
-    ): Promise<StreamOutcome | undefined> => {
-      await wait(previous.retryMs ?? options.resumeDelayMs, sendOptions?.signal);
-      if (!life.live || sendOptions?.signal?.aborted) return undefined;
-      const headers: Record<string, string> = { ...commonHeaders(), accept: 'text/event-stream' };
-      headers['last-event-id'] = previous.lastEventId as string;
-      const authorization = await options.auth?.authorization().catch(() => undefined);
-      if (authorization !== undefined) headers.authorization = authorization;
-      const response = await client
-        .request(
-          { method: 'GET', url: options.url, headers, signal: sendOptions?.signal },
-          `Resuming ${endpoint}`,
-        )
-        .catch((error: unknown) => {
-          if (!isAbort(error) && networkError(error, '').undelivered)
-            life.down(networkError(error, 'Resume'));
-          return undefined;
-        });
-      if (response === undefined) return undefined;
-      if (response.statusCode !== 200 || mediaType(response) !== 'text/event-stream') {
-        response.body.dump().catch(() => {});
-        return undefined;
-      }
-      return readEventStream(
-        response.body,
-        sink,
-        options.maxMessageBytes,
-        streamHooks(request, answered, sendOptions),
-        previous,
-      );
+    const streams: ResponseStreamHost = {
+      client,
+      sink,
+      options,
+      endpoint,
+      live: () => life.live,
+      headers: commonHeaders,
+      down,
+      suspect: () => reach.suspect(),
     };
 
-    /** Consumes a request's SSE response stream, resuming it (legacy) or reporting it lost. */
-    const consumeStream = async (
-      request: JsonRpcRequest,
-      response: Dispatcher.ResponseData,
-      sendOptions: LinkSendOptions | undefined,
-    ): Promise<void> => {
-      let answered = false;
-      const isAnswered = (): boolean => answered;
-      const hooks = streamHooks(request, isAnswered, sendOptions, () => {
-        answered = true;
-      });
-      let outcome: StreamOutcome | undefined = await readEventStream(
-        response.body,
-        sink,
-        options.maxMessageBytes,
-        hooks,
-      );
-      const legacy = envelopeVersion(request) === undefined;
-      for (let resumes = 0; !answered && outcome !== undefined && !outcome.aborted; resumes += 1) {
-        if (!legacy || outcome.lastEventId === undefined || resumes >= MAX_RESUMES) break;
-        outcome = await resume(request, outcome, sendOptions, isAnswered);
-      }
-      sendOptions?.onStreamEnd?.();
-      if (answered || !life.live || sendOptions?.signal?.aborted) return;
-      const why =
-        outcome?.error === undefined
-          ? 'ended'
-          : `broke (${String((outcome.error as Error).message ?? outcome.error)})`;
-      sink.unanswered(
-        request.id,
-        new LinkError(
-          ErrorCode.StreamLost,
-          `The response stream of request ${request.id} ${why} before its response`,
-          {
-            retryable: true,
-            cause: outcome?.error,
-          },
-        ),
-        'reissue',
-      );
+    const refusals: RefusalHost = {
+      sink,
+      url: options.url,
+      endpoint,
+      fallback: options.fallback,
+      secrets: options.secrets,
+      bodyMs,
+      forgetSession: () => {
+        sessionId = undefined;
+        sink.session(undefined);
+      },
+      down,
     };
-
-    /** Tells the hooks of a request's stream which message is its answer. */
-    const streamHooks = (
-      request: JsonRpcRequest,
-      answered: () => boolean,
-      sendOptions: LinkSendOptions | undefined,
-      onAnswer?: () => void,
-    ) => ({
-      onMessage: (message: JsonRpcMessage) => {
-        if ('method' in message) return true;
-        // A replayed stream may repeat the answer: deliver it once.
-        const duplicate = answered();
-        if (message.id === request.id) onAnswer?.();
-        return !duplicate;
-      },
-      onId: (id: string) => sendOptions?.onResumptionToken?.(id),
-      onOversize: (problem: { head: string }) => {
-        // Only the head of an oversize event is left: is it this request's answer?
-        const id = recoverId(problem.head, '');
-        if (id === undefined ? looksLikeNotification(problem.head) : id !== request.id) return;
-        onAnswer?.();
-        sink.unanswered(
-          request.id,
-          new LinkError(
-            ErrorCode.MessageTooLarge,
-            `The response to request ${request.id} exceeds limits.maxMessageBytes (${options.maxMessageBytes})`,
-          ),
-          'fail',
-        );
-      },
-    });
 
     const send = async (message: JsonRpcMessage, sendOptions?: LinkSendOptions): Promise<void> => {
-      if (!life.live) {
-        throw new LinkError(ErrorCode.Network, 'The HTTP link is down', {
-          retryable: true,
-          undelivered: true,
-        });
+      if (!life.live) throw linkIsDown();
+      // The server was cut off: wait for the answer to whether it is there (refused undelivered if not).
+      const gate = reach.gate();
+      if (gate !== undefined) {
+        await gate;
+        if (!life.live) throw linkIsDown();
       }
       const request = isRequest(message) ? message : undefined;
+      // The SDK's resumptionToken: the earlier stream is resumed, this request is not POSTed.
+      const token = sendOptions?.resumptionToken;
+      if (token !== undefined && request !== undefined)
+        return resumeFromToken(streams, request, token, sendOptions);
       const initialize = request?.method === 'initialize';
       const headers = commonHeaders();
       if (initialize) {
@@ -239,11 +185,12 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
           `POST ${endpoint}`,
         );
         responded = true;
+        unreachable = false;
         return response;
       };
       try {
         let response = await post();
-        let read: { text: string | undefined } | undefined;
+        let read: ErrorBody | undefined;
         let retried = false;
         if (isChallenge(auth, response.statusCode)) {
           // Refused for its credentials: the auth renews them and the request goes ONCE more.
@@ -264,35 +211,14 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
         }
         const status = response.statusCode;
         if (status >= 200 && status < 300) {
-          if (initialize) {
-            const assigned = header(response, 'mcp-session-id');
-            if (assigned !== sessionId) {
-              sessionId = assigned;
-              sink.session(assigned);
-            }
-          }
-          if (request === undefined) {
-            await response.body.dump();
-            if ('method' in message && message.method === 'notifications/initialized') standby.start();
-            return;
-          }
-          const type = mediaType(response);
-          if (type === 'text/event-stream') {
-            void consumeStream(request, response, sendOptions);
-            return;
-          }
-          await readJsonAnswer(request, response, {
-            sink,
-            endpoint,
-            maxMessageBytes: options.maxMessageBytes,
-          });
+          await answered(message, request, response, sendOptions);
           return;
         }
-        throw await refusal(response, message, sentSession, initialize, read, retried);
+        throw await decideRefusal(refusals, response, { message, sentSession, initialize, read, retried });
       } catch (error) {
         if (error instanceof AuthFailure) {
-          const { thrown, down } = authOutcome(error);
-          if (down !== undefined) life.down(down);
+          const { thrown, down: failure } = authOutcome(error);
+          if (failure !== undefined) down(failure);
           throw thrown;
         }
         // A refusal or an unusable answer: the caller gets it as it is.
@@ -309,9 +235,27 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
           if (request !== undefined) sink.unanswered(request.id, failure, 'reissue');
           return;
         }
-        if (failure.undelivered) life.down(failure);
-        if (!failure.undelivered && request !== undefined) {
-          // It may have reached the server: the runtime decides (re-issue or connection lost).
+        if (failure.undelivered) {
+          down(failure);
+          throw failure;
+        }
+        if (takesLinkDown(networkFault(error))) {
+          // Cut as a dying server's connection is (or a relay's in front of a backend that is
+          // down): the link asks whether the server is there, and the other calls wait.
+          if (initialize && !responded) {
+            // The handshake is safe to send again: it waits for the next link, which asks first.
+            const again = new LinkError(ErrorCode.Network, failure.message, {
+              cause: error,
+              retryable: true,
+              undelivered: true,
+            });
+            down(again);
+            throw again;
+          }
+          reach.suspect();
+        }
+        // It may have reached the server: the runtime decides (re-issue or connection lost).
+        if (request !== undefined) {
           sink.unanswered(request.id, failure, 'reissue');
           return;
         }
@@ -319,62 +263,30 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       }
     };
 
-    /** What an error status means: a session to renew, a fallback, a message for the client, or a failure. */
-    const refusal = async (
-      response: Dispatcher.ResponseData,
+    /** A 2xx: the session it assigns, then the answer (JSON, or a stream read in the background). */
+    const answered = async (
       message: JsonRpcMessage,
-      sentSession: boolean,
-      initialize: boolean,
-      read?: { text: string | undefined },
-      retried = false,
-    ): Promise<LinkError> => {
-      const status = response.statusCode;
-      const text =
-        read !== undefined ? read.text : await readText(response.body, 65_536).catch(() => undefined);
-      const rpcError = parseRpcError(text);
-      const request = isRequest(message) ? message : undefined;
-      if (rpcError !== undefined && request !== undefined && rpcError.id === request.id && status === 400) {
-        // A modern-era refusal (-32020 header mismatch, -32022 unsupported version): the SDK
-        // recovers from it when it arrives as a message.
-        sink.message(rpcError as JsonRpcMessage);
-        return NO_FAILURE;
+      request: JsonRpcRequest | undefined,
+      response: Dispatcher.ResponseData,
+      sendOptions: LinkSendOptions | undefined,
+    ): Promise<void> => {
+      if (request?.method === 'initialize') {
+        const assigned = header(response, 'mcp-session-id');
+        if (assigned !== sessionId) {
+          sessionId = assigned;
+          sink.session(assigned);
+        }
       }
-      if (sentSession && (status === 404 || (status === 400 && /session/i.test(text ?? '')))) {
-        sessionId = undefined;
-        sink.session(undefined);
-        const expired = new LinkError(
-          ErrorCode.Session,
-          `The HTTP session expired (HTTP ${status}); starting a new one`,
-          {
-            retryable: true,
-            undelivered: true,
-            retryAfterMs: 0,
-          },
-        );
-        life.down(expired);
-        return expired;
+      if (request === undefined) {
+        await response.body.dump();
+        if ('method' in message && message.method === 'notifications/initialized') standby.start();
+        return;
       }
-      const modernError = rpcError !== undefined && rpcError.id !== null && rpcError.id !== undefined;
-      if (
-        options.fallback &&
-        initialize &&
-        (status === 400 || status === 404 || status === 405) &&
-        !modernError
-      ) {
-        recordVerdict(options.url, 'sse');
-        const fallback = new LinkError(
-          ErrorCode.Fallback,
-          `${endpoint} refused Streamable HTTP (HTTP ${status}); falling back to the legacy HTTP+SSE transport`,
-          { retryable: true, undelivered: true, retryAfterMs: 0 },
-        );
-        life.down(fallback);
-        return fallback;
+      if (mediaType(response) === 'text/event-stream') {
+        void consumeResponseStream(streams, request, response, sendOptions);
+        return;
       }
-      const error: HttpError = await statusError(response, `POST ${endpoint}`, options.secrets, text);
-      // A 403 after the auth stepped up fails only its request (the token is good for others).
-      const stepUpRefused = status === 403 && retried;
-      if (status === 401 || (status === 403 && !stepUpRefused) || UNAVAILABLE.has(status)) life.down(error);
-      return error;
+      await readJsonAnswer(request, response, { sink, endpoint, maxMessageBytes: options.maxMessageBytes });
     };
 
     const handle: LinkHandle = {
@@ -426,11 +338,35 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       }
     };
 
-    queueMicrotask(() => {
-      if (life.live) sendBack({ type: 'link.up', link: handle });
-    });
+    if (!unreachable) {
+      queueMicrotask(() => {
+        if (life.live) sendBack({ type: 'link.up', link: handle });
+      });
+    } else {
+      // The last link could not reach the server: this one comes up once the server answers.
+      reach.suspect();
+      reach.gate()?.then(
+        () => {
+          if (!life.live) return;
+          unreachable = false;
+          sendBack({ type: 'link.up', link: handle });
+        },
+        () => {},
+      );
+    }
     return shutdown;
   };
+}
+
+/** The refusal of a send on a link that is down: the message waits for the next link. */
+function linkIsDown(): LinkError {
+  return new LinkError(ErrorCode.Network, 'The HTTP link is down', { retryable: true, undelivered: true });
+}
+
+/** Whether a link went down because the server could not be reached (the next link asks first). */
+function isUnreachable(error: LinkError): boolean {
+  if (error.code === ErrorCode.Network) return true;
+  return error instanceof HttpError && statusFault(error.status).action === 'retry-after';
 }
 
 /**
@@ -442,6 +378,3 @@ function responseLost(request: JsonRpcRequest, error: unknown, endpoint: string)
   const failure = networkError(error, `The response of POST ${endpoint} to request ${request.id}`);
   return new LinkError(ErrorCode.StreamLost, failure.message, { retryable: true, cause: error });
 }
-
-/** Marks a refusal already delivered to the client as a message: `send` resolves. */
-const NO_FAILURE = new LinkError(ErrorCode.Http, 'delivered as a message');

@@ -17,34 +17,31 @@
  * - Graceful close: close 1000, then terminate after `closeMs`.
  */
 
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
 import WebSocket, { type ClientOptions } from 'ws';
 import { fromCallback } from 'xstate';
 import { type JsonRpcMessage, parseMessage } from '../../codec/jsonrpc.js';
-import { looksLikeNotification, recoverId } from '../../codec/recover.js';
+import { unreadableAnswerId } from '../../codec/recover.js';
 import { CodecError, ErrorCode, LinkError } from '../../errors.js';
-import { AuthFailure, askAuth, authOutcome } from '../http/auth-step.js';
-import { describeUrl, networkError, redact, statusError } from '../http/client.js';
-import { CookieJar, withCookies } from '../http/cookies.js';
-import { type ProxySettings, proxyFor, proxySettings } from '../http/dispatcher.js';
-import { LinkLife } from '../life.js';
 import type {
   LinkAuth,
-  LinkCallback,
   LinkCloseEvent,
   LinkHandle,
   LinkInput,
   LinkLogic,
   LinkSink,
-} from '../link.js';
+} from '../../link/contract.js';
+import { describeUrl, statusError } from '../http/client.js';
+import { CookieJar, withCookies } from '../http/cookies.js';
+import { type ProxySettings, proxyFor, proxySettings } from '../http/dispatcher.js';
+import { LinkLife } from '../life.js';
 import { abbreviate } from '../pipe.js';
+import { closedError, MCP_SUBPROTOCOL, socketError } from './errors.js';
 import { WireIds } from './ids.js';
 import { tunnelThrough } from './tunnel.js';
+import { type LinkArgs, upgradeRefused, withAuthorization } from './upgrade.js';
 
-/** The subprotocol SEP-1288 names. */
-export const MCP_SUBPROTOCOL = 'mcp';
+export { MCP_SUBPROTOCOL } from './errors.js';
 
 /** Above this many bytes waiting in the socket, `send` waits for its frame to be written. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
@@ -195,8 +192,8 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
         error: decoded,
       });
       // An answer that names its request fails that request rather than leave it waiting.
-      const wireId = recoverId(head, text.slice(-EDGE_CHARS));
-      if (wireId !== undefined && !looksLikeNotification(head) && !/"method"\s*:/.test(head)) {
+      const wireId = unreadableAnswerId(head, text.slice(-EDGE_CHARS));
+      if (wireId !== undefined) {
         const id = ids.release(wireId);
         const error = new LinkError(
           decoded.code,
@@ -253,7 +250,13 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
         });
         return;
       }
-      void statusError(answer, `WebSocket upgrade at ${where}`, options.secrets).then((error) => {
+      void statusError(
+        answer,
+        `WebSocket upgrade at ${where}`,
+        options.secrets,
+        undefined,
+        options.closeMs,
+      ).then((error) => {
         clearTimeout(bodyTimer);
         request.destroy();
         failure ??= error;
@@ -302,123 +305,4 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
     };
   };
   return fromCallback<LinkCloseEvent, LinkInput>((args) => withAuthorization(args, options, run));
-}
-
-type LinkArgs = Parameters<LinkCallback>[0];
-
-/**
- * Runs the socket once the upgrade's `Authorization` value is known (the auth may be
- * refreshing a token first); a close asked for meanwhile ends the link without a socket.
- */
-function withAuthorization(
-  args: LinkArgs,
-  options: WebSocketLinkOptions,
-  run: (args: LinkArgs, authorization: string | undefined) => () => void,
-): () => void {
-  const auth = options.auth;
-  if (auth === undefined) return run(args, undefined);
-  let dispose: (() => void) | undefined;
-  let stopped = false;
-  let closing = false;
-  const listeners: ((event: LinkCloseEvent) => void)[] = [];
-  args.receive((event) => {
-    if (dispose === undefined) closing = true;
-    for (const listener of listeners) listener(event);
-  });
-  auth.authorization().then(
-    (authorization) => {
-      if (stopped) return;
-      if (closing) {
-        args.sendBack({ type: 'link.closed' });
-        return;
-      }
-      dispose = run({ ...args, receive: (listener) => listeners.push(listener) }, authorization);
-    },
-    (error: unknown) => {
-      if (!stopped)
-        args.sendBack({ type: 'link.down', error: authOutcome(new AuthFailure(error, 401)).down });
-    },
-  );
-  return () => {
-    stopped = true;
-    dispose?.();
-  };
-}
-
-/**
- * A 401/403 upgrade, decided by the auth: renewed credentials make the next socket a retry at
- * once (the refused upgrade never opened a session); a refusal is the link's end.
- */
-async function upgradeRefused(
-  auth: LinkAuth,
-  answer: { statusCode: number; headers: IncomingHttpHeaders; body: Readable },
-  sent: string | undefined,
-  where: string,
-  secrets: readonly string[],
-): Promise<LinkError> {
-  try {
-    const { retry, text } = await askAuth(auth, answer, sent, 'upgrade');
-    if (retry) {
-      return new LinkError(
-        ErrorCode.Network,
-        `The WebSocket upgrade at ${where} was refused; retrying with renewed credentials`,
-        {
-          retryable: true,
-          undelivered: true,
-          retryAfterMs: 0,
-        },
-      );
-    }
-    return statusError(answer, `WebSocket upgrade at ${where}`, secrets, text ?? '');
-  } catch (error) {
-    return authOutcome(new AuthFailure(error instanceof AuthFailure ? error.error : error, 401))
-      .down as LinkError;
-  }
-}
-
-/** The error behind a failed socket: a refused subprotocol, a protocol violation, or the network. */
-function socketError(
-  error: Error & { code?: string },
-  where: string,
-  options: WebSocketLinkOptions,
-): LinkError {
-  const message = redact(error.message, options.secrets);
-  if (/subprotocol/i.test(message)) {
-    return new LinkError(
-      ErrorCode.WebSocket,
-      `The server at ${where} did not accept the WebSocket subprotocol "${MCP_SUBPROTOCOL}" (${message}); it does not speak MCP over WebSocket`,
-      { cause: error, retryable: false },
-    );
-  }
-  if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-    return new LinkError(
-      ErrorCode.MessageTooLarge,
-      `The server at ${where} sent a message over limits.maxMessageBytes (${options.maxMessageBytes}); a WebSocket frame cannot be skipped, so the link was closed with 1009`,
-      { cause: error, retryable: true },
-    );
-  }
-  if (error.code?.startsWith('WS_ERR_') === true) {
-    return new LinkError(
-      ErrorCode.WebSocket,
-      `The server at ${where} broke the WebSocket protocol: ${message}`,
-      {
-        cause: error,
-        retryable: true,
-      },
-    );
-  }
-  return networkError(error, `WebSocket to ${where}`);
-}
-
-/** The error for a socket the server closed. */
-function closedError(code: number, reason: string, where: string, secrets: readonly string[]): LinkError {
-  const why = reason === '' ? '' : `: ${redact(reason, secrets).slice(0, 200)}`;
-  const how = code === 1006 ? 'The connection to' : `The server closed the WebSocket (${code}${why}) at`;
-  return new LinkError(
-    ErrorCode.ConnectionLost,
-    `${how} ${where}${code === 1006 ? ' dropped without a close frame' : ''}`,
-    {
-      retryable: true,
-    },
-  );
 }
