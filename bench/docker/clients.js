@@ -1,7 +1,7 @@
 // The Docker benchmark's clients, behind the interface of lib.js drive() (start, send,
 // onResponse, onFailure, close), all against bench/echo-server.mjs: in a container for ours, the
 // SDK's StdioClientTransport running `docker run -i --rm`, and the two raw baselines; over plain
-// stdio for ours-stdio. Ours and the SDK are the stdio benchmark's clients (bench/stdio.js),
+// stdio for ours-stdio. Ours and the SDK are the stdio benchmark's clients (bench/stdio/clients.js),
 // given a Docker configuration or the docker CLI as the command.
 //
 // `ready(client, setup)` starts a client and waits for its server's first answer (request id
@@ -13,9 +13,9 @@ import { performance } from 'node:perf_hooks';
 import { PassThrough } from 'node:stream';
 import { OWNER_LABEL, ownerId } from '../../dist/transports/docker/engine.js';
 import { exitOf, livePids } from '../lib/children.js';
-import { CLOSE_TIMEOUT_MS, clientFields } from '../lib/mcp.js';
-import { withTimeout } from '../lib.js';
-import { oursClient, sdkClient } from '../stdio.js';
+import { CLOSE_TIMEOUT_MS, clientFields, request } from '../lib/clients.js';
+import { withTimeout } from '../lib/stats.js';
+import { oursClient, sdkClient } from '../stdio/clients.js';
 import {
   BENCH_LABEL,
   cpuNsOf,
@@ -26,13 +26,24 @@ import {
   serverPidIn,
 } from './setup.js';
 
-const request = (id, params) => `${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params })}\n`;
+/** @import { ChildProcessByStdio } from 'node:child_process' */
+/** @import { Readable, Writable } from 'node:stream' */
+/** @import { BenchClient, JsonRpc } from '../lib/types.js' */
+/** @import { DockerSetup } from './setup.js' */
 
-/** Calls `onMessage` with every JSON line read from `readable`. */
+/** One request as an NDJSON line. */
+const line = (/** @type {number} */ id, /** @type {unknown} */ params) =>
+  `${JSON.stringify(request(id, params))}\n`;
+
+/**
+ * Calls `onMessage` with every JSON line read from `readable`.
+ * @param {Readable} readable
+ * @param {(message: JsonRpc) => void} onMessage
+ */
 function readMessages(readable, onMessage) {
   let text = '';
   readable.setEncoding('utf8');
-  readable.on('data', (chunk) => {
+  readable.on('data', (/** @type {string} */ chunk) => {
     text += chunk;
     let newline = text.indexOf('\n');
     if (newline === -1) return;
@@ -46,29 +57,37 @@ function readMessages(readable, onMessage) {
   });
 }
 
-/** Raw: `docker run -i --rm` as a child process, JSON lines on its stdin and stdout. */
+/**
+ * Raw: `docker run -i --rm` as a child process, JSON lines on its stdin and stdout.
+ * @param {DockerSetup} setup
+ * @returns {BenchClient}
+ */
 function rawCliClient(setup) {
+  /** @type {ChildProcessByStdio<Writable, Readable, null> | undefined} */
   let child;
+  /** @type {BenchClient} */
   const client = {
     ...clientFields('raw', undefined),
     async start() {
-      child = spawn('docker', dockerRunArgs(setup), {
+      const started = spawn('docker', dockerRunArgs(setup), {
         env: { ...process.env, DOCKER_HOST: setup.engine.dockerHost },
         stdio: ['pipe', 'pipe', 'inherit'],
       });
-      child.stdin.on('error', (error) => client.errors.push(error.message));
-      readMessages(child.stdout, (message) => client.onResponse?.(message.id, message));
+      child = started;
+      started.stdin.on('error', (error) => client.errors.push(error.message));
+      readMessages(started.stdout, (message) => client.onResponse?.(Number(message.id), message));
       await new Promise((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
+        started.once('spawn', resolve);
+        started.once('error', reject);
       });
-      livePids.add(child.pid);
-      client.cliPid = child.pid;
+      if (started.pid !== undefined) livePids.add(started.pid);
+      client.cliPid = started.pid;
     },
     send(id, params) {
-      child.stdin.write(request(id, params));
+      child?.stdin.write(line(id, params));
     },
     async close() {
+      if (child === undefined) return;
       const exited = exitOf(child);
       child.stdin.end();
       try {
@@ -77,7 +96,7 @@ function rawCliClient(setup) {
         child.kill('SIGKILL');
         await exited;
       }
-      livePids.delete(child.pid);
+      if (child.pid !== undefined) livePids.delete(child.pid);
     },
   };
   return client;
@@ -88,22 +107,31 @@ function rawCliClient(setup) {
  * closed after the first attach ends, as `docker run -i`), attach (one hijacked stream), start;
  * stdout demultiplexed by dockerode, JSON lines. Close: end stdin, wait for the exit, remove.
  */
+/**
+ * @param {DockerSetup} setup
+ * @returns {BenchClient}
+ */
 function rawAttachClient(setup) {
   const docker = setup.engine.docker;
+  /** @type {import('dockerode').Container | undefined} */
   let container;
+  /** @type {NodeJS.ReadWriteStream | undefined} */
   let stream;
+  /** @type {Record<string, number>} */
+  const steps = {};
+  /** @type {BenchClient} */
   const client = {
     ...clientFields('raw-attach', undefined),
     /** How long each engine call of the last start took (ms). */
-    steps: {},
+    steps,
     async start() {
       let t = performance.now();
-      const lap = (name) => {
+      const lap = (/** @type {string} */ name) => {
         const now = performance.now();
-        client.steps[name] = now - t;
+        steps[name] = now - t;
         t = now;
       };
-      container = await docker.createContainer({
+      const created = await docker.createContainer({
         Image: setup.image,
         Cmd: [setup.node, ECHO_IN_IMAGE],
         OpenStdin: true,
@@ -114,38 +142,41 @@ function rawAttachClient(setup) {
         Labels: { [BENCH_LABEL]: String(process.pid) },
         HostConfig: { NetworkMode: 'none' },
       });
+      container = created;
       lap('create');
-      stream = await container.attach({
+      const attached = await created.attach({
         stream: true,
         stdin: true,
         stdout: true,
         stderr: true,
         hijack: true,
       });
+      stream = attached;
       lap('attach');
       const stdout = new PassThrough();
-      docker.modem.demuxStream(stream, stdout, process.stderr);
-      readMessages(stdout, (message) => client.onResponse?.(message.id, message));
-      stream.on('error', (error) => client.errors.push(error.message));
-      await container.start();
+      docker.modem.demuxStream(attached, stdout, process.stderr);
+      readMessages(stdout, (message) => client.onResponse?.(Number(message.id), message));
+      attached.on('error', (/** @type {Error} */ error) => client.errors.push(error.message));
+      await created.start();
       lap('start');
     },
     send(id, params) {
-      stream.write(request(id, params));
+      stream?.write(line(id, params));
     },
     async close() {
       if (container === undefined) return;
-      const exited = container.wait();
+      const started = container;
+      const exited = started.wait();
       stream?.end();
-      await withTimeout(exited, CLOSE_TIMEOUT_MS, 'raw-attach: container exit').catch(() => container.kill());
-      await container.remove({ force: true });
+      await withTimeout(exited, CLOSE_TIMEOUT_MS, 'raw-attach: container exit').catch(() => started.kill());
+      await started.remove({ force: true });
     },
   };
   return client;
 }
 
 /** Ours on a Docker configuration: the echo server in the image, no network, never pulled. */
-const oursDocker = (setup) =>
+const oursDocker = (/** @type {DockerSetup} */ setup) =>
   oursClient({
     // oursClient's stdio `command` is not an option of a Docker link.
     command: undefined,
@@ -156,7 +187,10 @@ const oursDocker = (setup) =>
     docker: { socketPath: setup.engine.socketPath, pull: 'never' },
   });
 
-/** The SDK's StdioClientTransport as an `mcpServers` entry runs a Docker server. */
+/**
+ * The SDK's StdioClientTransport as an `mcpServers` entry runs a Docker server.
+ * @param {DockerSetup} setup
+ */
 function sdkDocker(setup) {
   const client = sdkClient({
     command: 'docker',
@@ -166,7 +200,7 @@ function sdkDocker(setup) {
   const start = client.start;
   client.start = async () => {
     await start();
-    // bench/stdio.js took the CLI's pid as the server's; the server is in the container.
+    // transportClient took the CLI's pid as the server's; the server is in the container.
     client.cliPid = client.pid;
   };
   const close = client.close;
@@ -177,6 +211,7 @@ function sdkDocker(setup) {
   return client;
 }
 
+/** @type {Record<string, (setup: DockerSetup) => BenchClient>} */
 export const DOCKER_FACTORIES = {
   ours: oursDocker,
   sdk: sdkDocker,
@@ -186,7 +221,7 @@ export const DOCKER_FACTORIES = {
 };
 
 /** The label that finds a variant's running container. */
-const labelOf = (variant) =>
+const labelOf = (/** @type {string} */ variant) =>
   variant === 'ours' ? `${OWNER_LABEL}=${ownerId()}` : `${BENCH_LABEL}=${process.pid}`;
 
 /**
@@ -196,12 +231,20 @@ const labelOf = (variant) =>
  * CPU of the engine's processes and of the docker CLI (`client.dockerCpu()` reads it). `open`
  * is the client's own start (for a caller that made `client.start` this function).
  */
+/**
+ * @param {BenchClient} client
+ * @param {string} variant
+ * @param {DockerSetup} setup
+ * @param {unknown} params
+ * @param {() => Promise<void>} [open]
+ */
 export async function ready(client, variant, setup, params, open = client.start) {
   const began = performance.now();
   await withTimeout(open(), DOCKER_STARTS.timeoutMs, `${variant}: start`);
   const openMs = performance.now() - began;
+  /** @type {Promise<void>} */
   const answered = new Promise((resolve) => {
-    client.onResponse = resolve;
+    client.onResponse = () => resolve();
   });
   client.send(0, params);
   await withTimeout(answered, DOCKER_STARTS.timeoutMs, `${variant}: first answer`);
@@ -215,9 +258,13 @@ export async function ready(client, variant, setup, params, open = client.start)
   client.dockerCpu = () => ({ engineNs: cpuNsOf(engine) - from.engine, cliNs: cpuNsOf(cli) - from.cli });
 }
 
-/** For the end of the run: containers of this process still on the engine, any state. */
+/**
+ * For the end of the run: containers of this process still on the engine, any state.
+ * @param {DockerSetup} setup
+ */
 export async function containersLeft(setup) {
-  const list = (label) => setup.engine.docker.listContainers({ all: true, filters: { label: [label] } });
+  const list = (/** @type {string} */ label) =>
+    setup.engine.docker.listContainers({ all: true, filters: { label: [label] } });
   const [ours, others] = await Promise.all([
     list(`${OWNER_LABEL}=${ownerId()}`),
     list(`${BENCH_LABEL}=${process.pid}`),

@@ -1,12 +1,25 @@
 // The Docker benchmark's targets and markdown tables (used by bench/run.js and the entry).
 
 import { cell, cpuFigure, roundTripTable, settle, throughputRatio } from '../lib/report.js';
-import { median, thousands } from '../lib.js';
+import { median, thousands } from '../lib/stats.js';
 import { CLI_VARIANTS, DOCKER_STARTS, DOCKER_VARIANT_NAMES, DOCKER_VARIANTS } from './setup.js';
 
-/** The median of a per-round figure over the rounds that did not fail. */
+/** @import { ModeResult, RoundMeasured, Target, VariantSummary } from '../lib/types.js' */
+/** @import { DockerResult } from './main.js' */
+/** @typedef {Exclude<DockerResult, { skipped: string }>} DockerRan */
+/** @typedef {(line?: string) => void} Out */
+
+/**
+ * The median of a per-round figure over the rounds that did not fail.
+ * @param {VariantSummary} r
+ * @param {'engineCpuUsPerCall' | 'cliCpuUsPerCall'} field
+ */
 const roundMedian = (r, field) =>
-  r.failed ? Number.NaN : median(r.rounds.filter((x) => !x.failed).map((x) => x[field] ?? Number.NaN));
+  r.failed
+    ? Number.NaN
+    : median(
+        /** @type {RoundMeasured[]} */ (r.rounds.filter((x) => !x.failed)).map((x) => x[field] ?? Number.NaN),
+      );
 
 /**
  * The Docker targets: ours answers its first request about as soon as the SDK running `docker
@@ -14,49 +27,68 @@ const roundMedian = (r, field) =>
  * of a shared machine), runs at least as many calls/s as the SDK and 0.8× the raw `docker run
  * -i` loop (the bound of the WebSocket target), and leaves no container behind after any close.
  */
+/**
+ * @param {DockerResult} docker
+ * @returns {Target[]}
+ */
 export function dockerTargets(docker) {
   if (docker.skipped !== undefined) return [];
+  /** @type {Target[]} */
   const targets = [];
   const s = docker.starts?.variants;
   if (s !== undefined) {
-    const failed = s.ours.failed || s.sdk.failed;
+    const [ours, sdk] = [s.ours, s.sdk];
+    const measuredOurs = ours === undefined || ours.failed ? undefined : ours;
+    const measuredSdk = sdk === undefined || sdk.failed ? undefined : sdk;
+    const failure = (ours?.failed && ours.error) || (sdk?.failed && sdk.error) || 'a variant did not run';
     targets.push(
       {
         name: 'Docker start: ours ≤ 1.1× the SDK over `docker run -i --rm` (start() → first answer, median)',
-        ratio: failed ? Number.NaN : s.ours.answerMs.median / s.sdk.answerMs.median,
+        ratio:
+          measuredOurs === undefined || measuredSdk === undefined
+            ? Number.NaN
+            : measuredOurs.answerMs.median / measuredSdk.answerMs.median,
         op: '<=',
         bound: 1.1,
-        why: failed ? `failed: ${cell(s.ours.error ?? s.sdk.error)}` : undefined,
+        why: measuredOurs === undefined || measuredSdk === undefined ? `failed: ${cell(failure)}` : undefined,
       },
       {
-        name: `Docker close: no container left after any of ${docker.starts.starts} closes (ours)`,
-        ratio: s.ours.failed ? Number.NaN : s.ours.containersLeft,
+        name: `Docker close: no container left after any of ${docker.starts?.starts} closes (ours)`,
+        ratio: measuredOurs === undefined ? Number.NaN : measuredOurs.containersLeft,
         op: '<=',
         bound: 0,
-        measured: s.ours.failed ? 'n/a' : String(s.ours.containersLeft),
+        measured: measuredOurs === undefined ? 'n/a' : String(measuredOurs.containersLeft),
       },
     );
   }
   for (const m of Object.values(docker.modes ?? {})) {
     const v = m.variants;
-    for (const [other, bound, what] of [
+    for (const [other, bound, what] of /** @type {const} */ ([
       ['sdk', 1.0, 'the SDK over `docker run -i --rm`'],
       ['raw', 0.8, 'the raw `docker run -i --rm` loop'],
-    ])
+    ])) {
+      const [ours, them] = [v.ours, v[other]];
+      const failure = (ours?.failed && ours.error) || (them?.failed && them.error);
       targets.push({
         name: `Docker round trips: ours ≥ ${bound.toFixed(1)}× ${what} throughput`,
-        ratio: throughputRatio(v.ours, v[other]),
+        ratio: throughputRatio(ours, them),
         op: '>=',
         bound,
-        why: v.ours.failed || v[other].failed ? `failed: ${cell(v.ours.error ?? v[other].error)}` : undefined,
+        why: failure ? `failed: ${cell(failure)}` : undefined,
       });
+    }
   }
   return settle(targets);
 }
 
-const ratioText = (ratio) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a');
-const ms = (value) => (Number.isFinite(value) ? value.toFixed(0) : 'n/a');
+const ratioText = (/** @type {number} */ ratio) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a');
+const ms = (/** @type {number | undefined} */ value) =>
+  value !== undefined && Number.isFinite(value) ? value.toFixed(0) : 'n/a';
 
+/**
+ * @param {DockerRan & { starts: NonNullable<DockerRan['starts']> }} docker
+ * @param {Out} out
+ */
 function startLines(docker, out) {
   const { starts, variants } = docker.starts;
   out(
@@ -80,7 +112,8 @@ function startLines(docker, out) {
     );
   }
   out();
-  const steps = variants['raw-attach']?.steps;
+  const attach = variants['raw-attach'];
+  const steps = attach === undefined || attach.failed ? undefined : attach.steps;
   out(
     "start() resolved: the transport's `start()` (the raw attach client: create, attach and start done; ours: the same, " +
       "the link up). The SDK's and the raw CLI's `start()` resolve once the `docker` process is spawned, before any " +
@@ -95,8 +128,12 @@ function startLines(docker, out) {
   out();
 }
 
-function cpuLines(docker, out) {
-  for (const m of Object.values(docker.modes)) {
+/**
+ * @param {Record<string, ModeResult>} modes
+ * @param {Out} out
+ */
+function cpuLines(modes, out) {
+  for (const m of Object.values(modes)) {
     out('### Docker: CPU per call (µs, median over rounds), by process');
     out();
     out(
@@ -110,7 +147,7 @@ function cpuLines(docker, out) {
       const cli = CLI_VARIANTS.includes(variant) ? roundMedian(r, 'cliCpuUsPerCall') : undefined;
       const engine = variant === 'ours-stdio' ? undefined : roundMedian(r, 'engineCpuUsPerCall');
       const all = r.clientCpuUsPerCall + r.serverCpuUsPerCall + (cli ?? 0) + (engine ?? 0);
-      const figure = (us) => (us === undefined ? '–' : cpuFigure(us));
+      const figure = (/** @type {number | undefined} */ us) => (us === undefined ? '–' : cpuFigure(us));
       out(
         `| ${DOCKER_VARIANT_NAMES[variant]} | ${cpuFigure(r.clientCpuUsPerCall)} | ${figure(cli)} | ` +
           `${figure(engine)} | ${cpuFigure(r.serverCpuUsPerCall)} | ${cpuFigure(all)} | ` +
@@ -129,8 +166,12 @@ function cpuLines(docker, out) {
   }
 }
 
-/** The markdown tables of the Docker benchmark, as lines. */
+/**
+ * The markdown tables of the Docker benchmark, as lines.
+ * @param {DockerResult} docker
+ */
 export function dockerTables(docker) {
+  /** @type {string[]} */
   const lines = [];
   const out = (line = '') => lines.push(line);
   if (docker.skipped !== undefined) {
@@ -146,7 +187,7 @@ export function dockerTables(docker) {
       `containers of this process left on the engine at the end: ${docker.containersLeftAtEnd ?? 'n/a'}.`,
   );
   out();
-  if (docker.starts !== undefined) startLines(docker, out);
+  if (docker.starts !== undefined) startLines({ ...docker, starts: docker.starts }, out);
   if (docker.modes !== undefined) {
     roundTripTable(out, {
       heading: '### Docker: round trips (echo server in a container, and over plain stdio)',
@@ -165,7 +206,7 @@ export function dockerTables(docker) {
         'round (nearest-rank percentiles).',
     );
     out();
-    cpuLines(docker, out);
+    cpuLines(docker.modes, out);
   }
   return lines;
 }

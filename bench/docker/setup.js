@@ -12,9 +12,20 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { errorText } from '../lib/mcp.js';
-import { sleep } from '../lib.js';
-import { SERVER } from '../stdio.js';
+import { errorText, sleep } from '../lib/stats.js';
+import { SERVER } from '../stdio/setup.js';
+
+/** @import { Log, Scenario } from '../lib/types.js' */
+/** @import { DockerEngine } from '../../test/docker/engine.ts' */
+/** @import Docker from 'dockerode' */
+
+/**
+ * The engine, the image and the docker CLI the Docker benchmark runs on.
+ * @typedef {{
+ *   engine: DockerEngine, image: string, node: string, cli: { version?: string, missing?: string },
+ *   engineVersion: string, startedHere: boolean, setupMs: number,
+ * }} DockerSetup
+ */
 
 /** The private engine's instance name (its folder is /tmp/lifeline-dockerd-<uid>-bench). */
 const INSTANCE = 'bench';
@@ -27,26 +38,30 @@ export const BENCH_LABEL = 'io.mcp-lifeline.bench';
 export const DOCKER_STARTS = { starts: 10, warmup: 1, timeoutMs: 60_000 };
 
 /** Round trips: 64 in flight (lib/mcp.js), every variant in turn per round. */
-export const DOCKER_SCENARIOS = {
+export const DOCKER_SCENARIOS = /** @type {Record<string, Scenario>} */ ({
   small: { label: 'Small messages', warmup: 5000, count: 30_000, rounds: 5, timeoutMs: 120_000 },
-};
+});
 
 export const DOCKER_VARIANTS = ['ours', 'sdk', 'raw', 'raw-attach', 'ours-stdio'];
 /** The variants that run the `docker` CLI (left out when there is none). */
 export const CLI_VARIANTS = ['sdk', 'raw'];
 
 /** Human names of the variants, for tables. */
-export const DOCKER_VARIANT_NAMES = {
+export const DOCKER_VARIANT_NAMES = /** @type {Record<string, string>} */ ({
   ours: 'mcp-lifeline createTransport({type: "docker"})',
   sdk: 'SDK StdioClientTransport running `docker run -i --rm`',
   raw: 'raw: `docker run -i --rm` child process, NDJSON on its stdio',
   'raw-attach': 'raw: dockerode create + attach + start, its demuxStream, NDJSON',
   'ours-stdio': 'mcp-lifeline createTransport({command: node}): the same server, plain stdio',
-};
+});
 
 /**
  * The engine, the image and the docker CLI, or `{ skipped }` saying why there is no engine.
  * Never throws: a failed engine start or image import is a skip with its reason.
+ */
+/**
+ * @param {{ log: Log }} options
+ * @returns {Promise<DockerSetup | { skipped: string }>}
  */
 export async function prepareDocker({ log }) {
   const began = performance.now();
@@ -55,22 +70,24 @@ export async function prepareDocker({ log }) {
   const { ensureTestImage, IMAGE_NODE } = await import('../../test/docker/image.ts');
   const plan = await planDockerEngine({ instance: INSTANCE });
   if (plan.kind === 'none') return { skipped: plan.reason };
+  /** @type {DockerEngine | undefined} */
   let engine;
   try {
     const outcome = await ensureDockerEngine({ instance: INSTANCE });
     if ('skipped' in outcome) return { skipped: outcome.skipped };
     engine = outcome;
+    const ready = outcome;
     log(
       `  docker engine on ${engine.socketPath} (${plan.kind === 'start' ? 'started for this run' : 'already running'}) ` +
         `in ${(performance.now() - began).toFixed(0)} ms; importing the image if it is new ...`,
     );
-    const image = await ensureTestImage(engine.docker, { files: { [ECHO_IN_IMAGE]: SERVER } });
-    const version = await engine.docker.version();
+    const image = await ensureTestImage(ready.docker, { files: { [ECHO_IN_IMAGE]: SERVER } });
+    const version = await ready.docker.version();
     return {
-      engine,
+      engine: ready,
       image,
       node: IMAGE_NODE,
-      cli: dockerCli(engine.dockerHost),
+      cli: dockerCli(ready.dockerHost),
       engineVersion: `${version.Version} (API ${version.ApiVersion})`,
       startedHere: plan.kind === 'start',
       setupMs: performance.now() - began,
@@ -81,7 +98,11 @@ export async function prepareDocker({ log }) {
   }
 }
 
-/** The `docker` CLI on PATH (`{ version }`), or `{ missing }`: the CLI variants are left out then. */
+/**
+ * The `docker` CLI on PATH (`{ version }`), or `{ missing }`: the CLI variants are left out then.
+ * @param {string} dockerHost
+ * @returns {{ version?: string, missing?: string }}
+ */
 function dockerCli(dockerHost) {
   const run = spawnSync('docker', ['version', '--format', '{{.Client.Version}}'], {
     env: { ...process.env, DOCKER_HOST: dockerHost },
@@ -94,7 +115,7 @@ function dockerCli(dockerHost) {
 }
 
 /** The arguments of `docker run` for the echo server: what an `mcpServers` entry runs. */
-export const dockerRunArgs = (setup) => [
+export const dockerRunArgs = (/** @type {DockerSetup} */ setup) => [
   'run',
   '-i',
   '--rm',
@@ -109,7 +130,7 @@ export const dockerRunArgs = (setup) => [
 
 // --- CPU: the server inside its container, and the engine's own processes ---
 
-const commOf = (pid) => {
+const commOf = (/** @type {number | string} */ pid) => {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {
@@ -117,7 +138,11 @@ const commOf = (pid) => {
   }
 };
 
-/** The host pid of the first process of the container carrying `label`, once the engine knows it. */
+/**
+ * The host pid of the first process of the container carrying `label`, once the engine knows it.
+ * @param {Docker} docker
+ * @param {string} label
+ */
 async function firstPidIn(docker, label) {
   // Behind `docker run`, the server can answer before the engine has recorded the container as
   // running (its pid still 0): ask again for a while.
@@ -133,6 +158,10 @@ async function firstPidIn(docker, label) {
 /**
  * The host pid of the node process in the container carrying `label`: the container's first
  * process, or its child when that is docker-init (`--init`). NaN when unknown.
+ */
+/**
+ * @param {Docker} docker
+ * @param {string} label
  */
 export async function serverPidIn(docker, label) {
   const first = await firstPidIn(docker, label);
@@ -151,7 +180,8 @@ const ENGINE_COMMANDS = new Set(['dockerd', 'containerd', 'containerd-shim']);
  * The engine's processes: dockerd, its containerd and the containers' shims. For a private
  * engine, those whose command line names its folder; for any other, every process of those names.
  */
-export function enginePids(engine) {
+export function enginePids(/** @type {DockerEngine} */ engine) {
+  /** @type {number[]} */
   const pids = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -178,7 +208,7 @@ const TICK_NS = 1e7;
  * of /proc/<pid>/stat. (lib.js processCpuNs reads the main thread's schedstat, which is all of
  * node's work but almost none of a Go program's: dockerd, containerd, the shims, the CLI.)
  */
-function processTicksNs(pid) {
+function processTicksNs(/** @type {number} */ pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -189,4 +219,5 @@ function processTicksNs(pid) {
 }
 
 /** The CPU time the processes `pids` have used so far, in ns (those gone count 0). */
-export const cpuNsOf = (pids) => pids.reduce((sum, pid) => sum + processTicksNs(pid), 0);
+export const cpuNsOf = (/** @type {number[]} */ pids) =>
+  pids.reduce((sum, pid) => sum + processTicksNs(pid), 0);

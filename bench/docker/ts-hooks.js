@@ -6,19 +6,23 @@
 
 import { readFile } from 'node:fs/promises';
 
+/** @type {typeof import('typescript') | undefined} */
 let typescript;
 
-export async function resolve(specifier, context, nextResolve) {
+/** @type {import('node:module').ResolveHook} */
+export const resolve = async (specifier, context, nextResolve) => {
   try {
     return await nextResolve(specifier, context);
   } catch (error) {
     const fromTs = context.parentURL?.endsWith('.ts') === true;
-    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !fromTs || !/^\.\.?\/.*\.js$/.test(specifier)) throw error;
+    const code = /** @type {{ code?: string } | undefined} */ (error)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !fromTs || !/^\.\.?\/.*\.js$/.test(specifier)) throw error;
     return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
   }
-}
+};
 
-export async function load(url, context, nextLoad) {
+/** @type {import('node:module').LoadHook} */
+export const load = async (url, context, nextLoad) => {
   if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
   typescript ??= (await import('typescript')).default;
   const source = await readFile(new URL(url), 'utf8');
@@ -31,4 +35,4 @@ export async function load(url, context, nextLoad) {
     },
   });
   return { format: 'module', source: outputText, shortCircuit: true };
-}
+};

@@ -1,20 +1,34 @@
-// Formatting of the benchmark tables and targets (markdown), shared by bench/run.js,
-// bench/http.js and the WebSocket benchmark.
+// Formatting of the benchmark tables and targets (markdown), shared by bench/run.js and every
+// section.
 
-import { thousands } from '../lib.js';
+import { thousands } from './stats.js';
+
+/** @import { ModeResult, Target, VariantSummary } from './types.js' */
+/** @import { GrowthResult } from './growth.js' */
 
 /** CPU µs per call for a table cell. */
-export const cpuFigure = (us) => (Number.isFinite(us) ? (us >= 100 ? us.toFixed(0) : us.toFixed(1)) : 'n/a');
+export const cpuFigure = (/** @type {number} */ us) =>
+  Number.isFinite(us) ? (us >= 100 ? us.toFixed(0) : us.toFixed(1)) : 'n/a';
 /** Any text made safe for one table cell. */
-export const cell = (text) => String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
+export const cell = (/** @type {unknown} */ text) =>
+  String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
 /** KiB with one decimal, or n/a. */
-export const kib = (value) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a');
+export const kib = (/** @type {number | undefined} */ value) =>
+  value !== undefined && Number.isFinite(value) ? value.toFixed(1) : 'n/a';
 /** A difference with its sign. */
-export const signed = (value, digits = 1) => `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
-/** a / b in calls/s, NaN when either failed. */
-export const throughputRatio = (a, b) => (a.failed || b.failed ? Number.NaN : a.callsPerSec / b.callsPerSec);
+export const signed = (/** @type {number} */ value, digits = 1) =>
+  `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+/** a / b in calls/s, NaN when either failed (or is missing). */
+export const throughputRatio = (
+  /** @type {VariantSummary | undefined} */ a,
+  /** @type {VariantSummary | undefined} */ b,
+) =>
+  a === undefined || b === undefined || a.failed || b.failed ? Number.NaN : a.callsPerSec / b.callsPerSec;
 
-/** Sets `met` on each target (a NaN or infinite ratio is never met); returns the targets. */
+/**
+ * Sets `met` on each target (a NaN or infinite ratio is never met); returns the targets.
+ * @param {Target[]} targets
+ */
 export function settle(targets) {
   for (const t of targets)
     t.met = Number.isFinite(t.ratio) && (t.op === '>=' ? t.ratio >= t.bound : t.ratio <= t.bound);
@@ -22,18 +36,23 @@ export function settle(targets) {
 }
 
 /** The Measured and Met cells of a target. */
-export const measuredText = (t) =>
+export const measuredText = (/** @type {Target} */ t) =>
   t.measured ?? (Number.isFinite(t.ratio) ? `${t.ratio.toFixed(2)}×` : 'n/a');
-export const metText = (t) => (t.met ? 'met' : `NOT met${t.why ? ` (${t.why})` : ''}`);
+export const metText = (/** @type {Target} */ t) => (t.met ? 'met' : `NOT met${t.why ? ` (${t.why})` : ''}`);
 
 /** Prints targets as a list (when a benchmark runs alone). */
-export function printTargets(targets) {
+export function printTargets(/** @type {Target[]} */ targets) {
   for (const t of targets) console.log(`- ${t.name}: ${measuredText(t)} ${metText(t)}`);
 }
 
 /**
- * The round-trip table of the HTTP and WebSocket benchmarks: one row per variant and mode,
- * `label(mode)` in the first column of each mode's first row.
+ * The round-trip table of the HTTP, WebSocket and Docker benchmarks: one row per variant and
+ * mode, `label(mode)` in the first column of each mode's first row.
+ * @param {(line?: string) => void} out
+ * @param {{
+ *   heading: string, column: string, modes: Record<string, ModeResult>, variants: readonly string[],
+ *   names: Record<string, string>, label: (mode: ModeResult) => string,
+ * }} options
  */
 export function roundTripTable(out, { heading, column, modes, variants, names, label }) {
   out(heading);
@@ -46,12 +65,14 @@ export function roundTripTable(out, { heading, column, modes, variants, names, l
     const v = m.variants;
     for (const variant of variants) {
       const r = v[variant];
+      if (r === undefined) continue;
       const first = variant === variants[0] ? label(m) : '';
       if (r.failed) {
         out(`| ${first} | ${names[variant]} | ERROR (${r.phase}): ${cell(r.error)} | | | | | | | |`);
         continue;
       }
-      const vs = (other) => (other.failed ? 'n/a' : `${(r.callsPerSec / other.callsPerSec).toFixed(2)}×`);
+      const vs = (/** @type {VariantSummary | undefined} */ other) =>
+        other === undefined || other.failed ? 'n/a' : `${(r.callsPerSec / other.callsPerSec).toFixed(2)}×`;
       const note = r.failedRounds > 0 ? ` (${r.failedRounds} rounds failed: ${cell(r.firstFailure)})` : '';
       out(
         `| ${first} | ${names[variant]} | ${thousands(r.callsPerSec)}${note} | ` +
@@ -67,6 +88,12 @@ export function roundTripTable(out, { heading, column, modes, variants, names, l
  * The growth targets of our transport (`g`, from runGrowth): no listener growth (the target
  * `listeners(g)` gives its name, ratio and measured figure), no heap growth beyond `heapSlackMiB` from the
  * first to the last checkpoint, no growth of active handles. One unmet target when it failed.
+ * @template {Record<string, number>} C
+ * @param {string} prefix
+ * @param {GrowthResult<C>} g
+ * @param {number} heapSlackMiB
+ * @param {(g: GrowthResult<C>) => { name: string, ratio: number, measured: string }} listeners
+ * @returns {Target[]}
  */
 export function growthTargets(prefix, g, heapSlackMiB, listeners) {
   if (g.failed)

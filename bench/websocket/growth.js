@@ -3,7 +3,10 @@
 
 import WebSocket from 'ws';
 import { alive, runGrowth, trackAbortListeners } from '../lib/growth.js';
-import { WS_FACTORIES } from './clients.js';
+import { factoryOf } from './clients.js';
+
+/** @import { EventEmitter } from 'node:events' */
+/** @import { Log } from '../lib/types.js' */
 
 /**
  * Remembers (weakly) every `ws` WebSocket that gets a socket while installed (ours, the SDK's
@@ -11,14 +14,18 @@ import { WS_FACTORIES } from './clients.js';
  * net.Socket can be counted: a listener added per message and never removed would show here.
  */
 function trackWebSockets() {
-  const proto = WebSocket.prototype;
+  // `setSocket` is ws's internal hook (not in its types): it runs once per client socket.
+  const proto = /** @type {{ setSocket: (this: WebSocket, ...args: unknown[]) => unknown }} */ (
+    /** @type {unknown} */ (WebSocket.prototype)
+  );
   const original = proto.setSocket;
+  /** @type {Set<WeakRef<WebSocket>>} */
   const sockets = new Set();
   proto.setSocket = function setSocket(...args) {
     sockets.add(new WeakRef(this));
     return original.apply(this, args);
   };
-  const listenersOf = (emitter) =>
+  const listenersOf = (/** @type {EventEmitter | undefined | null} */ emitter) =>
     emitter === undefined || emitter === null
       ? 0
       : emitter.eventNames().reduce((n, name) => n + emitter.listenerCount(name), 0);
@@ -29,7 +36,9 @@ function trackWebSockets() {
       let listeners = 0;
       for (const ws of alive(sockets, (socket) => socket.readyState === WebSocket.CLOSED)) {
         open += 1;
-        listeners += listenersOf(ws) + listenersOf(ws._socket);
+        listeners +=
+          listenersOf(ws) +
+          listenersOf(/** @type {{ _socket?: EventEmitter }} */ (/** @type {unknown} */ (ws))._socket);
       }
       return { sockets: open, socketListeners: listeners };
     },
@@ -40,20 +49,26 @@ function trackWebSockets() {
   };
 }
 
+/** @typedef {{ sockets: number, socketListeners: number, abortListeners: number }} WsCounters */
+
 /**
  * A client over `calls` calls after a warm-up, with a reading (after a full GC) of heap, active
  * resources, listeners on the WebSocket, and abort listeners every `checkpointEvery` calls.
+ * @param {string} variant
+ * @param {{ url: string, pid: number | undefined }} server
+ * @param {{ calls: number, checkpointEvery: number, warmup: number, timeoutMs: number, log: Log }} options
  */
 export function growth(variant, server, { calls, checkpointEvery, warmup, timeoutMs, log }) {
   const sockets = trackWebSockets();
   const aborts = trackAbortListeners();
   return runGrowth({
-    makeClient: () => WS_FACTORIES[variant](server),
+    makeClient: () => factoryOf(variant)(server),
     result: { variant },
     calls,
     checkpointEvery,
     warmup,
     timeoutMs,
+    /** @returns {WsCounters} */
     counters: () => ({ ...sockets.outstanding(), abortListeners: aborts.outstanding().listeners }),
     uninstall: () => {
       sockets.uninstall();

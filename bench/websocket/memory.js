@@ -6,16 +6,34 @@ import { performance } from 'node:perf_hooks';
 import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
 import WebSocket from 'ws';
 import { createTransport } from '../../dist/index.js';
-import { withChild } from '../lib/children.js';
-import { errorText } from '../lib/mcp.js';
-import { collectGarbage, median, sleep, thousands, withTimeout } from '../lib.js';
+import { openFilesLimit, spawnNode, withChild } from '../lib/children.js';
+import { perConnection, settledMemory } from '../lib/memory.js';
+import { errorText, median, sleep, thousands, withTimeout } from '../lib/stats.js';
 import { closed, opened } from './clients.js';
-import { ENTRY, ensureGlobalWebSocket, openFilesLimit, spawnNode, WS_MEMORY } from './setup.js';
+import { ENTRY, ensureGlobalWebSocket, WS_MEMORY } from './setup.js';
 
-const KiB = 1024;
+/** @import { Log } from '../lib/types.js' */
+/** @import { MemoryReading, PerConnection } from '../lib/memory.js' */
+/** @import { WsEchoServer } from './setup.js' */
+
+/**
+ * What one idle child reports, with the per-connection figures the parent works out.
+ * @typedef {{
+ *   kind: string, connections: number, openMs: number, before: MemoryReading, after: MemoryReading,
+ *   held?: MemoryReading, holdMs: number, openFilesLimit: number, closeMs: number, serverOpen: number,
+ *   serverPingsWhileOpen: number, perConnectionKiB: PerConnection, heldPerConnectionKiB?: PerConnection | undefined,
+ * }} IdleRun
+ */
+/** @typedef {IdleRun | { kind: string, failed: true, error: string }} IdleResult */
+
 const onRawMessage = () => {};
 
-/** Opens one idle connection of `kind` in the child; resolves with its handle once open. */
+/**
+ * Opens one idle connection of `kind` in the child; resolves with its handle once open.
+ * @param {string} kind
+ * @param {string} url
+ * @returns {Promise<{ close: () => Promise<void> }>}
+ */
 async function openIdle(kind, url) {
   if (kind === 'ours') {
     const transport = createTransport({ url });
@@ -39,8 +57,15 @@ async function openIdle(kind, url) {
   return { close: () => closed(socket) };
 }
 
-/** Opens `count` connections, `batch` at a time. */
+/**
+ * Opens `count` connections, `batch` at a time.
+ * @param {string} kind
+ * @param {string} url
+ * @param {number} count
+ * @param {number} batch
+ */
 async function openMany(kind, url, count, batch) {
+  /** @type {{ close: () => Promise<void> }[]} */
   const handles = [];
   while (handles.length < count) {
     const n = Math.min(batch, count - handles.length);
@@ -49,30 +74,13 @@ async function openMany(kind, url, count, batch) {
   return handles;
 }
 
-/** Full GCs with pauses between (weak callbacks and finalizers run), then process.memoryUsage(). */
-async function settledMemory() {
-  for (let i = 0; i < 4; i += 1) {
-    collectGarbage();
-    await sleep(25);
-  }
-  collectGarbage();
-  const m = process.memoryUsage();
-  const resources = {};
-  for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1;
-  return {
-    heapUsed: m.heapUsed,
-    external: m.external,
-    arrayBuffers: m.arrayBuffers,
-    rss: m.rss,
-    heapTotal: m.heapTotal,
-    resources,
-  };
-}
-
 /**
  * The child's side (`--idle-child <kind>`): warm up, read a baseline, open the connections,
  * read again (and again after `holdMs` when asked), print `READY <json>`; close all when
  * stdin says `close`, print `DONE <json>` and exit.
+ */
+/**
+ * @param {{ kind: string, url: string, connections: number, holdMs: number }} options
  */
 export async function idleChild({ kind, url, connections, holdMs }) {
   const limit = openFilesLimit();
@@ -97,36 +105,30 @@ export async function idleChild({ kind, url, connections, holdMs }) {
   process.stdout.write(
     `READY ${JSON.stringify({ kind, connections, openMs, before, after, held, holdMs, openFilesLimit: limit })}\n`,
   );
-  await new Promise((resolve) => {
+  /** @type {Promise<void>} */
+  const closing = new Promise((resolve) => {
     let text = '';
     process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk) => {
+    process.stdin.on('data', (/** @type {string} */ chunk) => {
       text += chunk;
       if (text.includes('close\n')) resolve();
     });
-    process.stdin.on('end', resolve);
+    process.stdin.on('end', () => resolve());
   });
-  const closing = performance.now();
+  await closing;
+  const closeBegan = performance.now();
   await Promise.all(handles.map((h) => h.close()));
-  process.stdout.write(`DONE ${JSON.stringify({ closeMs: performance.now() - closing })}\n`);
+  process.stdout.write(`DONE ${JSON.stringify({ closeMs: performance.now() - closeBegan })}\n`);
   process.exit(0);
 }
 
-/** KiB per connection between two readings of a child. */
-function perConnection(from, to, connections) {
-  const kib = (field) => (to[field] - from[field]) / connections / KiB;
-  const sum = (m) => m.heapUsed + m.external + m.arrayBuffers;
-  return {
-    heapUsed: kib('heapUsed'),
-    external: kib('external'),
-    arrayBuffers: kib('arrayBuffers'),
-    sum: (sum(to) - sum(from)) / connections / KiB,
-    heapUsedPlusExternal: (to.heapUsed + to.external - from.heapUsed - from.external) / connections / KiB,
-    rss: kib('rss'),
-  };
-}
-
-/** Runs one child for `kind`; resolves with its readings and the server's connection count while open. */
+/**
+ * Runs one child for `kind`; resolves with its readings and the server's connection count while open.
+ * @param {string} kind
+ * @param {WsEchoServer} server
+ * @param {{ connections: number, holdMs: number }} options
+ * @returns {Promise<IdleResult>}
+ */
 async function measureIdle(kind, server, { connections, holdMs }) {
   const args = [
     '--expose-gc',
@@ -149,7 +151,7 @@ async function measureIdle(kind, server, { connections, holdMs }) {
       const ready = JSON.parse(readyLine.slice(6));
       const count = await server.count();
       const done = lines.next(/^DONE /);
-      child.stdin.write('close\n');
+      child.stdin?.write('close\n');
       const closedAfter = JSON.parse((await withTimeout(done, 30_000, `${what} close`)).slice(5));
       await withTimeout(exited, 10_000, `${what} exit`);
       return {
@@ -167,10 +169,16 @@ async function measureIdle(kind, server, { connections, holdMs }) {
   }
 }
 
-/** The progress line of one child. */
+/**
+ * The progress line of one child.
+ * @param {number} r
+ * @param {string} kind
+ * @param {IdleResult} result
+ * @param {number} connections
+ */
 function idleLine(r, kind, result, connections) {
   const what = `  ws memory round ${r} ${kind.padEnd(4)}`;
-  if (result.failed) return `${what}: FAILED: ${result.error}`;
+  if ('failed' in result) return `${what}: FAILED: ${result.error}`;
   const p = result.perConnectionKiB;
   const h = result.heldPerConnectionKiB;
   return (
@@ -185,41 +193,68 @@ function idleLine(r, kind, result, connections) {
   );
 }
 
-/** The medians over the rounds of one kind. */
+/**
+ * The medians over the rounds of one kind.
+ * @param {IdleResult[]} runs
+ * @param {number} holdMs
+ */
 function summarizeKind(runs, holdMs) {
-  const ok = runs.filter((r) => !r.failed);
-  if (ok.length === 0) return { failed: true, error: runs[0]?.error, rounds: runs };
-  const field = (f, key = 'perConnectionKiB') => median(ok.map((r) => r[key][f]));
+  const ok = /** @type {IdleRun[]} */ (runs.filter((r) => !('failed' in r)));
+  const first = ok[0];
+  if (first === undefined) {
+    const failure = runs[0];
+    return {
+      failed: /** @type {const} */ (true),
+      error: failure && 'error' in failure ? failure.error : 'no round ran',
+      rounds: runs,
+    };
+  }
+  /** @type {(f: keyof PerConnection, key?: 'perConnectionKiB' | 'heldPerConnectionKiB') => number} */
+  const field = (f, key = 'perConnectionKiB') => median(ok.map((r) => r[key]?.[f] ?? Number.NaN));
+  /** @type {(keyof PerConnection)[]} */
   const fields = ['heapUsed', 'external', 'arrayBuffers', 'sum', 'heapUsedPlusExternal', 'rss'];
   return {
-    perConnectionKiB: Object.fromEntries(fields.map((f) => [f, field(f)])),
+    perConnectionKiB: /** @type {PerConnection} */ (Object.fromEntries(fields.map((f) => [f, field(f)]))),
     heldPerConnectionKiB:
-      holdMs > 0 ? Object.fromEntries(fields.map((f) => [f, field(f, 'heldPerConnectionKiB')])) : undefined,
+      holdMs > 0
+        ? /** @type {PerConnection} */ (
+            Object.fromEntries(fields.map((f) => [f, field(f, 'heldPerConnectionKiB')]))
+          )
+        : undefined,
     minSum: Math.min(...ok.map((r) => r.perConnectionKiB.sum)),
     maxSum: Math.max(...ok.map((r) => r.perConnectionKiB.sum)),
     openMs: median(ok.map((r) => r.openMs)),
     closeMs: median(ok.map((r) => r.closeMs)),
     serverOpen: Math.min(...ok.map((r) => r.serverOpen)),
     serverPingsWhileOpen: median(ok.map((r) => r.serverPingsWhileOpen)),
-    resourcesAfter: ok[0].after.resources,
-    openFilesLimit: ok[0].openFilesLimit,
+    resourcesAfter: first.after.resources,
+    openFilesLimit: first.openFilesLimit,
     failedRounds: runs.length - ok.length,
     rounds: runs,
   };
 }
 
-/** The idle-connection memory check: kinds interleaved over rounds, each in a fresh child. */
+/** @typedef {ReturnType<typeof summarizeKind>} KindSummary */
+/** @typedef {{ connections: number, rounds: number, holdMs: number, kinds: Record<string, KindSummary> }} WsMemory */
+
+/**
+ * The idle-connection memory check: kinds interleaved over rounds, each in a fresh child.
+ * @param {WsEchoServer} server
+ * @param {{ connections: number, rounds: number, holdMs: number, log: Log }} options
+ * @returns {Promise<WsMemory>}
+ */
 export async function runMemory(server, { connections, rounds, holdMs, log }) {
+  /** @type {Record<string, IdleResult[]>} */
   const perKind = Object.fromEntries(WS_MEMORY.kinds.map((k) => [k, []]));
   for (let r = 1; r <= rounds; r += 1) {
     for (const kind of WS_MEMORY.kinds) {
       // The server must be back to no connections, so each child meets the same server.
       for (let i = 0; i < 50 && (await server.count()).open > 0; i += 1) await sleep(100);
       const result = await measureIdle(kind, server, { connections, holdMs });
-      perKind[kind].push(result);
+      perKind[kind]?.push(result);
       log(idleLine(r, kind, result, connections));
     }
   }
-  const kinds = Object.fromEntries(WS_MEMORY.kinds.map((k) => [k, summarizeKind(perKind[k], holdMs)]));
+  const kinds = Object.fromEntries(WS_MEMORY.kinds.map((k) => [k, summarizeKind(perKind[k] ?? [], holdMs)]));
   return { connections, rounds, holdMs, kinds };
 }

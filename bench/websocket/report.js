@@ -1,42 +1,55 @@
 // The WebSocket benchmark's targets and markdown tables (used by bench/run.js and the entry).
 
 import { cell, growthTargets, kib, roundTripTable, settle, signed, throughputRatio } from '../lib/report.js';
-import { thousands } from '../lib.js';
+import { thousands } from '../lib/stats.js';
 import { WS_MEMORY, WS_MEMORY_NAMES, WS_VARIANT_NAMES, WS_VARIANTS } from './setup.js';
+
+/** @import { Target } from '../lib/types.js' */
+/** @import { GrowthResult } from '../lib/growth.js' */
+/** @import { WsCounters } from './growth.js' */
+/** @import { KindSummary, WsMemory } from './memory.js' */
+/** @import { WsResult } from './main.js' */
+/** @typedef {(line?: string) => void} Out */
 
 /**
  * The WebSocket targets: ours ≥ 0.8× the bare ws loop (in the SDK Client, and the transport
- * alone), at most 64 KiB more per idle connection than a bare ws client, no growth over
+ * alone), at most 16 KiB more per idle connection than a bare ws client, no growth over
  * 100,000 calls.
+ * @param {WsResult} ws
+ * @returns {Target[]}
  */
 export function wsTargets(ws) {
+  /** @type {Target[]} */
   const targets = [];
   for (const m of Object.values(ws.modes ?? {})) {
     const v = m.variants;
-    for (const [variant, how] of [
+    for (const [variant, how] of /** @type {const} */ ([
       ['ours', 'in SDK Client'],
       ['ours-transport', 'transport alone'],
-    ]) {
+    ])) {
       targets.push({
         name: `WebSocket: ours (${how}) ≥ 0.8× raw ws throughput`,
         ratio: throughputRatio(v[variant], v.raw),
         op: '>=',
         bound: 0.8,
-        why: v[variant].failed ? `failed: ${cell(v[variant].error)}` : undefined,
+        why: v[variant]?.failed ? `failed: ${cell(v[variant]?.error)}` : undefined,
       });
     }
   }
   if (ws.memory !== undefined) {
     const { ours, raw } = ws.memory.kinds;
-    const failed = ours.failed || raw.failed;
-    const extra = failed ? Number.NaN : ours.perConnectionKiB.sum - raw.perConnectionKiB.sum;
+    const extra =
+      ours === undefined || raw === undefined || ours.failed || raw.failed
+        ? Number.NaN
+        : ours.perConnectionKiB.sum - raw.perConnectionKiB.sum;
+    const failed = !Number.isFinite(extra);
     targets.push({
       name: `WebSocket: ours ≤ raw ws + ${WS_MEMORY.maxExtraKiB} KiB per idle connection (heapUsed + external + arrayBuffers, ${thousands(ws.memory.connections)} open)`,
       ratio: extra,
       op: '<=',
       bound: WS_MEMORY.maxExtraKiB,
       measured: failed ? 'n/a' : `${signed(extra)} KiB`,
-      why: failed ? `failed: ${cell(ours.error ?? raw.error)}` : undefined,
+      why: failed ? `failed: ${cell((ours?.failed && ours.error) || (raw?.failed && raw.error))}` : undefined,
     });
   }
   if (ws.growth !== undefined)
@@ -54,6 +67,10 @@ export function wsTargets(ws) {
   return settle(targets);
 }
 
+/**
+ * @param {WsResult & { modes: NonNullable<WsResult['modes']> }} ws
+ * @param {Out} out
+ */
 function roundTripLines(ws, out) {
   const isolation = Object.values(ws.modes)[0]?.isolation;
   roundTripTable(out, {
@@ -79,24 +96,28 @@ function roundTripLines(ws, out) {
   out();
 }
 
-function growthLines(ws, out) {
+/**
+ * @param {{ ours: GrowthResult<WsCounters>, sdk: GrowthResult<WsCounters> }} growth
+ * @param {Out} out
+ */
+function growthLines(growth, out) {
   out('### WebSocket: listeners and heap over many calls');
   out();
   out(
     '| Client | Calls | Listeners on its WebSocket + net.Socket | Abort listeners left | Heap used after GC (MiB) | Active resources | calls/s | Warnings |',
   );
   out('|---|---:|---|---|---|---|---:|---|');
-  for (const [name, g] of [
-    ['ours', ws.growth.ours],
-    ['SDK', ws.growth.sdk],
-  ]) {
+  for (const [name, g] of /** @type {const} */ ([
+    ['ours', growth.ours],
+    ['SDK', growth.sdk],
+  ])) {
     if (g.failed) {
       out(`| ${name} | ${thousands(g.calls)} | ERROR: ${cell(g.error)} | | | | | |`);
       continue;
     }
     const path =
       g.checkpoints.length > 1
-        ? `; every ${thousands(g.checkpoints[0].calls)} calls: ${g.checkpoints.map((c) => c.heapUsedMiB.toFixed(1)).join(' → ')}`
+        ? `; every ${thousands(g.first.calls)} calls: ${g.checkpoints.map((c) => c.heapUsedMiB.toFixed(1)).join(' → ')}`
         : ` → ${g.after.heapUsedMiB.toFixed(1)} after the calls`;
     out(
       `| ${name} | ${thousands(g.calls)} | ${g.before.socketListeners} after warm-up → ${g.after.socketListeners} at the end | ` +
@@ -117,6 +138,11 @@ function growthLines(ws, out) {
 /**
  * A table with a row per idle-connection kind: `first(kind)`, then the cells `row(k)` gives, or
  * the text `failed(k)` gives for a kind that failed (no row without `failed`).
+ * @typedef {Exclude<KindSummary, { failed: true }>} KindMeasured
+ * @param {Out} out
+ * @param {string} header
+ * @param {Record<string, KindSummary>} kinds
+ * @param {{ first: (kind: string) => string | undefined, row: (k: KindMeasured) => string[], failed?: (k: Extract<KindSummary, { failed: true }>) => string }} cells
  */
 function kindTable(out, header, kinds, { first, row, failed }) {
   out(header);
@@ -129,15 +155,25 @@ function kindTable(out, header, kinds, { first, row, failed }) {
   );
   for (const kind of WS_MEMORY.kinds) {
     const k = kinds[kind];
-    if (k.failed && failed === undefined) continue;
-    out(`| ${first(kind)} | ${k.failed ? failed(k) : row(k).join(' | ')} |`);
+    if (k === undefined) continue;
+    if (k.failed) {
+      if (failed !== undefined) out(`| ${first(kind)} | ${failed(k)} |`);
+      continue;
+    }
+    out(`| ${first(kind)} | ${row(k).join(' | ')} |`);
   }
   out();
 }
 
+/**
+ * @param {WsMemory} mem
+ * @param {Out} out
+ */
 function memoryLines(mem, out) {
   const raw = mem.kinds.raw;
-  const vsRaw = (value, rawValue) => (raw.failed ? 'n/a' : signed(value - rawValue));
+  const rawKiB = raw === undefined || raw.failed ? undefined : raw;
+  const vsRaw = (/** @type {number} */ value, /** @type {number | undefined} */ rawValue) =>
+    rawValue === undefined ? 'n/a' : signed(value - rawValue);
   out(
     `### WebSocket: memory per idle connection (${thousands(mem.connections)} open at once, each kind in a fresh child process)`,
   );
@@ -154,10 +190,10 @@ function memoryLines(mem, out) {
         kib(p.external),
         kib(p.arrayBuffers),
         kib(p.sum),
-        vsRaw(p.sum, raw.perConnectionKiB?.sum),
+        vsRaw(p.sum, rawKiB?.perConnectionKiB.sum),
         `${kib(k.minSum)}–${kib(k.maxSum)}`,
         kib(p.rss),
-        vsRaw(p.rss, raw.perConnectionKiB?.rss),
+        vsRaw(p.rss, rawKiB?.perConnectionKiB.rss),
         thousands(k.openMs),
       ],
     },
@@ -172,20 +208,24 @@ function memoryLines(mem, out) {
       {
         first: (kind) => kind,
         row: ({ heldPerConnectionKiB: h, ...k }) => [
-          kib(h.sum),
-          vsRaw(h.sum, raw.heldPerConnectionKiB?.sum),
-          kib(h.rss),
+          kib(h?.sum),
+          h === undefined ? 'n/a' : vsRaw(h.sum, rawKiB?.heldPerConnectionKiB?.sum),
+          kib(h?.rss),
           thousands(k.serverPingsWhileOpen),
         ],
       },
     );
   }
-  const resources = (kind) =>
-    mem.kinds[kind].failed
+  const resources = (/** @type {string} */ kind) => {
+    const k = mem.kinds[kind];
+    return k === undefined || k.failed
       ? 'n/a'
-      : Object.entries(mem.kinds[kind].resourcesAfter)
+      : Object.entries(k.resourcesAfter)
           .map(([name, n]) => `${n} ${name}`)
           .join(', ');
+  };
+  const ours = mem.kinds.ours;
+  const oursKiB = ours === undefined || ours.failed ? undefined : ours;
   out(
     `Per connection: (reading with all ${thousands(mem.connections)} open − baseline) ÷ ${thousands(mem.connections)}, ` +
       `median over ${mem.rounds} child processes per kind (interleaved). Each child warms up with ` +
@@ -193,19 +233,23 @@ function memoryLines(mem, out) {
       '`process.memoryUsage()`, opens the connections ' +
       `${WS_MEMORY.batch} at a time, waits ${WS_MEMORY.settleMs} ms, runs full GCs and reads again. Node counts ` +
       '`arrayBuffers` inside `external` as well, so the sum counts Buffer memory twice (as the issue defines it); ' +
-      `heapUsed + external alone: raw ${kib(raw.perConnectionKiB?.heapUsedPlusExternal)}, ours ` +
-      `${kib(mem.kinds.ours.perConnectionKiB?.heapUsedPlusExternal)} KiB. The server (another process) saw ` +
-      `${mem.kinds.ours.serverOpen ?? 'n/a'} of ours open at the reading. Active resources with all open: raw ` +
+      `heapUsed + external alone: raw ${kib(rawKiB?.perConnectionKiB.heapUsedPlusExternal)}, ours ` +
+      `${kib(oursKiB?.perConnectionKiB.heapUsedPlusExternal)} KiB. The server (another process) saw ` +
+      `${oursKiB?.serverOpen ?? 'n/a'} of ours open at the reading. Active resources with all open: raw ` +
       `${resources('raw')}; ours ${resources('ours')}.`,
   );
 }
 
-/** The markdown tables of the WebSocket benchmark, as lines. */
+/**
+ * The markdown tables of the WebSocket benchmark, as lines.
+ * @param {WsResult} ws
+ */
 export function wsTables(ws) {
+  /** @type {string[]} */
   const lines = [];
   const out = (line = '') => lines.push(line);
-  if (ws.modes !== undefined) roundTripLines(ws, out);
-  if (ws.growth !== undefined) growthLines(ws, out);
+  if (ws.modes !== undefined) roundTripLines({ ...ws, modes: ws.modes }, out);
+  if (ws.growth !== undefined) growthLines(ws.growth, out);
   if (ws.memory !== undefined) memoryLines(ws.memory, out);
   return lines;
 }

@@ -1,21 +1,22 @@
-// The WebSocket benchmark's settings, names and echo server (bench/ws-echo-server.mjs, one
-// child process for the whole benchmark), and spawning node with enough file descriptors.
+// The WebSocket benchmark's settings, names and echo server (bench/echo-server.mjs in its ws
+// mode, one child process for the whole benchmark).
 
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { echoServer } from '../lib/children.js';
-import { withTimeout } from '../lib.js';
+import { echoServer, spawnNode } from '../lib/children.js';
+import { withTimeout } from '../lib/stats.js';
 
-export const WS_SERVER = fileURLToPath(new URL('../ws-echo-server.mjs', import.meta.url));
-/** The entry (bench/websocket.js): the round and idle-connection children run it with a flag. */
-export const ENTRY = fileURLToPath(new URL('../websocket.js', import.meta.url));
+/** @import { Scenario } from '../lib/types.js' */
+
+export const ECHO_SERVER = fileURLToPath(new URL('../echo-server.mjs', import.meta.url));
+/** The entry (bench/websocket/main.js): the round and idle-connection children run it with a flag. */
+export const ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 export const WS_VARIANTS = ['ours', 'sdk', 'raw', 'ours-transport'];
 
 /** The version of an installed package, from the package.json above the file `specifier` resolves to. */
-const versionOf = (specifier) => {
+const versionOf = (/** @type {string} */ specifier) => {
   try {
     let dir = dirname(fileURLToPath(import.meta.resolve(specifier)));
     while (dir !== dirname(dir)) {
@@ -46,23 +47,24 @@ export const SDK_WEBSOCKET =
     : `ws ${WS_VERSION} as globalThis.WebSocket (node ${process.version} has none)`;
 /** Installs the stand-in (only when an SDK transport is made, so importing this module changes nothing). */
 export const ensureGlobalWebSocket = () => {
-  globalThis.WebSocket ??= WebSocket;
+  // `ws` is not the DOM's WebSocket type, but it is what the SDK transport needs of one.
+  globalThis.WebSocket ??= /** @type {typeof globalThis.WebSocket} */ (/** @type {unknown} */ (WebSocket));
 };
 
 /** Human names of the variants, for tables. */
-export const WS_VARIANT_NAMES = {
+export const WS_VARIANT_NAMES = /** @type {Record<string, string>} */ ({
   ours: 'mcp-lifeline createTransport({url: "ws://…"}) in SDK Client',
   sdk: `SDK WebSocketClientTransport ${SDK_VERSION} in SDK Client`,
   raw: `bare ws ${WS_VERSION} client (no MCP client)`,
   'ours-transport': 'for information: mcp-lifeline transport driven directly (no SDK Client)',
-};
+});
 
 /**
  * The scenario: 64 in flight, as bench/http.js. A round is longer than there (50,000 calls after
  * 5,000 warm-up, not 10,000 after 1,000): at WebSocket speeds 10,000 calls last 0.2 s, too short
  * for a stable figure on a shared machine.
  */
-export const WS_SCENARIOS = {
+export const WS_SCENARIOS = /** @type {{ text: Scenario }} */ ({
   text: {
     label: 'Text frames',
     warmup: 5000,
@@ -70,7 +72,7 @@ export const WS_SCENARIOS = {
     rounds: 5,
     timeoutMs: 120_000,
   },
-};
+});
 
 /** The growth checks. */
 export const WS_GROWTH = {
@@ -91,53 +93,29 @@ export const WS_MEMORY = {
   batch: 100,
   /** Quiet time after the last connection opened, before the reading. */
   settleMs: 500,
-  /** The target: at most this many KiB more per connection than a bare `ws` client. */
-  maxExtraKiB: 64,
+  /** The target: at most this many KiB more per connection than a bare `ws` client (issue 16). */
+  maxExtraKiB: 16,
   kinds: ['raw', 'ours', 'sdk'],
   timeoutMs: 180_000,
 };
 
 /** Human names of the idle-connection kinds. */
-export const WS_MEMORY_NAMES = {
+export const WS_MEMORY_NAMES = /** @type {Record<string, string>} */ ({
   raw: `bare ws ${WS_VERSION} client, open, a message listener`,
   ours: 'mcp-lifeline createTransport({url}), started (default policy: heartbeat every 30 s, supervisor)',
   sdk: `for information: SDK WebSocketClientTransport ${SDK_VERSION}, started`,
-};
-
-// --- file descriptors: 1,000 sockets need a soft limit above the default 1,024 ---
-
-const BASH = ['/bin/bash', '/usr/bin/bash'].find((path) => existsSync(path));
+});
 
 /**
- * Spawns node with `args`, through bash raising the soft limit on open files to `fds` first
- * when it is lower (to the hard limit when `fds` is above it). `exec` keeps the pid node's.
- * Without bash, node starts directly with this process's limit (the child checks it).
+ * Starts the echo server in its ws mode (open-files limit raised for 2,000 connections and
+ * more), on `port` (0: any).
  */
-export function spawnNode(args, { fds, ...options }) {
-  if (BASH === undefined) return spawn(process.execPath, args, options);
-  const script =
-    'n=$1; shift; s=$(ulimit -Sn); ' +
-    'if [ "$s" != unlimited ] && [ "$s" -lt "$n" ]; then ulimit -Sn "$n" 2>/dev/null || ulimit -Sn "$(ulimit -Hn)"; fi; ' +
-    'exec "$@"';
-  return spawn(BASH, ['-c', script, 'raise-fds', String(fds), process.execPath, ...args], options);
-}
-
-/** This process's soft limit on open files (from /proc/self/limits), or NaN. */
-export function openFilesLimit() {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'));
-    const soft = line?.split(/\s{2,}/)[1];
-    return soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Starts bench/ws-echo-server.mjs (open-files limit raised for 2,000 connections and more). */
-export async function startEchoServer() {
-  const child = spawnNode([WS_SERVER], { fds: 8192, stdio: ['pipe', 'pipe', 'inherit'] });
+export async function startEchoServer(port = 0) {
+  const child = spawnNode([ECHO_SERVER, 'ws'], {
+    fds: 8192,
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, PORT: String(port) },
+  });
   const server = await echoServer(child, 'WebSocket echo server');
   return {
     ...server,
@@ -145,9 +123,11 @@ export async function startEchoServer() {
     /** Connections open now and in total, and WebSocket pings received in total. */
     async count() {
       const line = server.lines.next(/^CONNECTIONS /);
-      child.stdin.write('count\n');
+      server.command('count');
       const [open, total, pings] = (await withTimeout(line, 5000, 'echo server count')).split(' ').slice(1);
       return { open: Number(open), total: Number(total), pings: Number(pings) };
     },
   };
 }
+
+/** @typedef {Awaited<ReturnType<typeof startEchoServer>>} WsEchoServer */

@@ -1,19 +1,32 @@
 // Summarizes a V8 .cpuprofile: self time by function and by file (a bottom-up view).
-//   node bench/profile-summary.js <file.cpuprofile> [top=25]
+//   node bench/profile/summary.js <file.cpuprofile> [top=25]
 
 import { readFileSync } from 'node:fs';
 
+/**
+ * The parts of a .cpuprofile read here.
+ * @typedef {{
+ *   startTime: number, endTime: number, samples: number[],
+ *   nodes: { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }[],
+ * }} CpuProfile
+ */
+
 const [file, topArg = '25'] = process.argv.slice(2);
+if (file === undefined) throw new Error('usage: node bench/profile/summary.js <file.cpuprofile> [top]');
+/** @type {CpuProfile} */
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const top = Number(topArg);
 
 // Sample counts per node id, then time per sample from the time deltas.
+/** @type {Map<number, number>} */
 const hits = new Map();
 for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
 const totalMs = (profile.endTime - profile.startTime) / 1000;
 const msPerSample = totalMs / profile.samples.length;
 
+/** @type {Map<string, number>} */
 const byFunction = new Map();
+/** @type {Map<string, number>} */
 const byFile = new Map();
 for (const node of profile.nodes) {
   const n = hits.get(node.id) ?? 0;
@@ -26,7 +39,7 @@ for (const node of profile.nodes) {
   byFile.set(key, (byFile.get(key) ?? 0) + n);
 }
 
-function print(title, map) {
+function print(/** @type {string} */ title, /** @type {Map<string, number>} */ map) {
   console.log(`\n${title}`);
   const rows = [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   for (const [name, n] of rows) {

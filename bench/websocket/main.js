@@ -1,5 +1,5 @@
-// Benchmarks of the WebSocket transport (SEP-1288 framing: subprotocol `mcp`, one JSON-RPC
-// message per text frame), against one minimal echo server (bench/ws-echo-server.mjs, the `ws`
+// The WebSocket section of `npm run bench` (SEP-1288 framing: subprotocol `mcp`, one JSON-RPC
+// message per text frame), against the one echo server (bench/echo-server.mjs ws, the `ws`
 // package, a separate process):
 //
 // 1. Round trips, 64 in flight: our transport and the SDK's v1 WebSocketClientTransport (both
@@ -15,25 +15,25 @@
 // for each other; --in-process runs them all here, as bench/http.js does).
 //
 // This file is the entry (bench/run.js imports it; the child processes run it with
-// --round-child or --idle-child); the parts are in bench/websocket/: setup.js (settings, names,
-// the echo server), clients.js, throughput.js, growth.js, memory.js and report.js.
+// --round-child or --idle-child); the parts beside it: setup.js (settings, names, the echo
+// server), clients.js, throughput.js, growth.js, memory.js and report.js.
 //
-// Run alone: node --expose-gc bench/websocket.js [--rounds N] [--count N] [--leak-calls N]
+// Run alone: node --expose-gc bench/websocket/main.js [--rounds N] [--count N] [--leak-calls N]
 //            [--connections N] [--memory-rounds N] [--hold-ms MS] [--in-process]
 //            [--skip round-trips,growth,memory]
-// (bench/run.js runs it after the HTTP benchmark; `node --expose-gc bench/run.js websocket`
-// runs it alone there.)
+// (`node --expose-gc bench/run.js websocket` runs it within the bench, after `npm run build`.)
 // For a CPU profile of one variant:
-//   node --cpu-prof --cpu-prof-dir=.bench-out/profiles bench/websocket.js --drive ours-transport --calls 200000
+//   node --cpu-prof --cpu-prof-dir=.bench-out/profiles bench/websocket/main.js --drive ours-transport --calls 200000
 
 import { parseArgs } from 'node:util';
-import { PARAMS, PARAMS_BYTES, WINDOW } from './lib/mcp.js';
-import { printTargets } from './lib/report.js';
-import { drive, thousands } from './lib.js';
-import { WS_FACTORIES } from './websocket/clients.js';
-import { growth } from './websocket/growth.js';
-import { idleChild, runMemory } from './websocket/memory.js';
-import { wsTables, wsTargets } from './websocket/report.js';
+import { PARAMS, PARAMS_BYTES, WINDOW } from '../lib/clients.js';
+import { drive } from '../lib/driver.js';
+import { printTargets } from '../lib/report.js';
+import { thousands } from '../lib/stats.js';
+import { factoryOf } from './clients.js';
+import { growth } from './growth.js';
+import { idleChild, runMemory } from './memory.js';
+import { wsTables, wsTargets } from './report.js';
 import {
   ENTRY,
   SDK_VERSION,
@@ -43,16 +43,33 @@ import {
   WS_MEMORY,
   WS_SCENARIOS,
   WS_VERSION,
-} from './websocket/setup.js';
-import { roundChild, runRoundTrips } from './websocket/throughput.js';
+} from './setup.js';
+import { roundChild, runRoundTrips } from './throughput.js';
 
-export { wsTables, wsTargets };
+/** @import { Log, ModeResult, Section } from '../lib/types.js' */
+/** @import { GrowthResult } from '../lib/growth.js' */
+/** @import { WsCounters } from './growth.js' */
+/** @import { WsMemory } from './memory.js' */
+
+/**
+ * @typedef {{
+ *   settings: object, window: number, paramsBytes: number, sdkWebSocket: string, wsVersion: string,
+ *   sdkVersion: string, modes?: Record<string, ModeResult>,
+ *   growth?: { ours: GrowthResult<WsCounters>, sdk: GrowthResult<WsCounters>, heapSlackMiB: number }, memory?: WsMemory,
+ * }} WsResult
+ */
 
 // --- the whole benchmark ---
 
 /**
  * The whole WebSocket benchmark: interleaved rounds, the growth checks, then the idle-connection
  * memory check. Never throws for a failing client; each failure is recorded where it happened.
+ * @param {{
+ *   rounds?: number | undefined, count?: number | undefined, leakCalls?: number | undefined,
+ *   sdkCalls?: number | undefined, connections?: number | undefined, memoryRounds?: number | undefined,
+ *   holdMs?: number | undefined, inProcess?: boolean, skip?: string[], log: Log,
+ * }} options
+ * @returns {Promise<WsResult>}
  */
 export async function runWebSocket({
   rounds,
@@ -64,10 +81,11 @@ export async function runWebSocket({
   holdMs = 0,
   inProcess = false,
   skip = [],
-  log = () => {},
-} = {}) {
+  log,
+}) {
   const server = await startEchoServer();
   log(`  ws echo server pid ${server.pid} on 127.0.0.1:${server.port}; SDK WebSocket: ${SDK_WEBSOCKET}`);
+  /** @type {WsResult} */
   const result = {
     settings: {
       scenarios: WS_SCENARIOS,
@@ -118,6 +136,16 @@ export async function runWebSocket({
   }
 }
 
+/** @type {Section<WsResult>} */
+export const wsSection = {
+  name: 'websocket',
+  intro:
+    'WebSocket round trips (ours, sdk, raw interleaved), growth over 100,000 calls, then memory of 1,000 idle connections ...',
+  run: runWebSocket,
+  tables: wsTables,
+  targets: wsTargets,
+};
+
 // --- command line ---
 
 async function main() {
@@ -141,12 +169,13 @@ async function main() {
       calls: { type: 'string' },
     },
   });
-  const number = (text) => (text === undefined ? undefined : Number(text));
+  const number = (/** @type {string | undefined} */ text) => (text === undefined ? undefined : Number(text));
+  const url = values.url ?? '';
   if (values['idle-child'] !== undefined) {
     await idleChild({
       kind: values['idle-child'],
-      url: values.url,
-      connections: number(values.connections),
+      url,
+      connections: number(values.connections) ?? WS_MEMORY.connections,
       holdMs: number(values['hold-ms']) ?? 0,
     });
     return;
@@ -154,18 +183,18 @@ async function main() {
   if (values['round-child'] !== undefined) {
     await roundChild({
       variant: values['round-child'],
-      url: values.url,
-      serverPid: number(values['server-pid']),
-      warmup: number(values.warmup),
-      count: number(values.count),
+      url,
+      serverPid: values['server-pid'] ? Number(values['server-pid']) : undefined,
+      warmup: number(values.warmup) ?? WS_SCENARIOS.text.warmup,
+      count: number(values.count) ?? WS_SCENARIOS.text.count,
     });
     return;
   }
-  const log = (line) => console.error(line);
+  const log = (/** @type {string} */ line) => console.error(line);
   if (values.drive !== undefined) {
     // One variant, one long run (for `node --cpu-prof`).
     const server = await startEchoServer();
-    const client = WS_FACTORIES[values.drive](server);
+    const client = factoryOf(values.drive)(server);
     try {
       await client.start();
       const calls = number(values.calls) ?? 200_000;

@@ -1,13 +1,19 @@
-// Decode benchmark: one large JSON-RPC response fed in 64 KiB chunks to our NDJSON decoder and
-// to the SDK's ReadBuffer, against bare JSON.parse of the whole line (the lower bound).
+// The decode section of `npm run bench`: one large JSON-RPC response fed in 64 KiB chunks to
+// our NDJSON decoder and to the SDK's ReadBuffer, against bare JSON.parse of the whole line (the
+// lower bound). The tables and targets are in report.js.
 //
-// Run alone: node --expose-gc bench/decode.js   (bench/run.js runs it with the stdio benchmark)
+// Run alone: node --expose-gc bench/decode/main.js   (or `node --expose-gc bench/run.js decode`)
 
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import { createNdjsonDecoder } from '../dist/codec/index.js';
-import { collectGarbage, median } from './lib.js';
+import { createNdjsonDecoder } from '../../dist/codec/index.js';
+import { printTargets } from '../lib/report.js';
+import { collectGarbage, median } from '../lib/stats.js';
+import { decodeTables, decodeTargets } from './report.js';
+
+/** @import { Log, Section } from '../lib/types.js' */
+/** @typedef {{ shape: string, bytes: number, chunks: number, ms: Record<string, number>, runsMs: Record<string, number[]> }} DecodeResult */
 
 const CHUNK = 64 * 1024;
 const MB = 1000 * 1000;
@@ -21,12 +27,13 @@ export const SHAPES = ['string', 'structured'];
  *   string:     result.content[0].text is one big ASCII string (a tool returning a file);
  *   structured: result.structuredContent.rows is an array of small objects (a tool returning a table).
  */
-export function buildLine(shape, bytes) {
-  const wrap = (inner) => `{"jsonrpc":"2.0","id":1,"result":${inner}}\n`;
+export function buildLine(/** @type {string} */ shape, /** @type {number} */ bytes) {
+  const wrap = (/** @type {string} */ inner) => `{"jsonrpc":"2.0","id":1,"result":${inner}}\n`;
   if (shape === 'string') {
     const empty = wrap('{"content":[{"type":"text","text":""}]}');
     return wrap(`{"content":[{"type":"text","text":"${'x'.repeat(bytes - empty.length)}"}]}`);
   }
+  /** @type {string[]} */
   const rows = [];
   let size = wrap('{"structuredContent":{"rows":[]}}').length;
   for (let i = 0; ; i += 1) {
@@ -46,7 +53,8 @@ export function buildLine(shape, bytes) {
   return `${body.slice(0, -1)}${' '.repeat(bytes - body.length)}\n`;
 }
 
-function chunksOf(buffer) {
+function chunksOf(/** @type {Buffer} */ buffer) {
+  /** @type {Buffer[]} */
   const chunks = [];
   for (let offset = 0; offset < buffer.length; offset += CHUNK) {
     // A copy per chunk, as a pipe hands out fresh buffers (our decoder keeps them by reference).
@@ -55,8 +63,10 @@ function chunksOf(buffer) {
   return chunks;
 }
 
+/** @type {Record<string, (chunks: Buffer[], text: string) => unknown>} */
 const DECODERS = {
   ours(chunks) {
+    /** @type {unknown} */
     let message;
     const decoder = createNdjsonDecoder({
       maxMessageBytes: 32 * 1024 * 1024,
@@ -68,6 +78,7 @@ const DECODERS = {
     return message;
   },
   sdk(chunks) {
+    /** @type {unknown} */
     let message;
     const buffer = new ReadBuffer();
     for (const chunk of chunks) {
@@ -82,31 +93,37 @@ const DECODERS = {
   },
 };
 
-/** Median decode time (ms) of each decoder for each shape and size. */
-export function runDecode({ runs = 10, log = () => {} } = {}) {
+/**
+ * Median decode time (ms) of each decoder for each shape and size.
+ * @param {{ runs?: number, log: Log }} options
+ * @returns {DecodeResult[]}
+ */
+export function runDecode({ runs = 10, log }) {
+  /** @type {DecodeResult[]} */
   const results = [];
   for (const shape of SHAPES) {
     for (const bytes of SIZES) {
       const line = buildLine(shape, bytes);
       const text = line.slice(0, -1);
       const chunks = chunksOf(Buffer.from(line, 'utf8'));
+      /** @type {DecodeResult} */
       const entry = { shape, bytes, chunks: chunks.length, ms: {}, runsMs: {} };
-      const names = Object.keys(DECODERS);
-      for (const name of names) {
-        if (DECODERS[name](chunks, text)?.id !== 1)
-          throw new Error(`${name} did not decode the ${shape} line`);
+      const decoders = Object.entries(DECODERS);
+      for (const [name, decode] of decoders) {
+        const decoded = /** @type {{ id?: unknown } | undefined} */ (decode(chunks, text));
+        if (decoded?.id !== 1) throw new Error(`${name} did not decode the ${shape} line`);
         entry.runsMs[name] = [];
       }
       // Interleaved (ours, sdk, JSON.parse, ours, ...) so that drift hits all alike; GC before each.
       for (let i = 0; i < runs; i += 1) {
-        for (const name of names) {
+        for (const [name, decode] of decoders) {
           collectGarbage();
           const began = performance.now();
-          DECODERS[name](chunks, text);
-          entry.runsMs[name].push(performance.now() - began);
+          decode(chunks, text);
+          entry.runsMs[name]?.push(performance.now() - began);
         }
       }
-      for (const name of names) entry.ms[name] = median(entry.runsMs[name]);
+      for (const [name] of decoders) entry.ms[name] = median(entry.runsMs[name] ?? []);
       results.push(entry);
       log(
         `  decode ${shape} ${bytes / MB} MB: ` +
@@ -119,6 +136,17 @@ export function runDecode({ runs = 10, log = () => {} } = {}) {
   return results;
 }
 
+/** @type {Section<DecodeResult[]>} */
+export const decodeSection = {
+  name: 'decode',
+  intro: 'decode (64 KiB chunks, median of 10) ...',
+  run: async ({ log }) => runDecode({ runs: 10, log }),
+  tables: decodeTables,
+  targets: decodeTargets,
+};
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  runDecode({ log: (line) => console.log(line) });
+  const decode = runDecode({ log: (line) => console.error(line) });
+  console.log(decodeTables(decode).join('\n'));
+  printTargets(decodeTargets(decode));
 }

@@ -1,5 +1,6 @@
-// Benchmarks of the Docker transport against the same server over plain stdio, all talking to
-// bench/echo-server.mjs (in the test image, test/docker/image.ts, with that file added):
+// The Docker section of `npm run bench`: the Docker transport against the same server over
+// plain stdio, all talking to bench/echo-server.mjs (in its stdio mode, in the test image,
+// test/docker/image.ts, with that file added):
 //
 // 1. Start to open: the time from start() to open and to the first answer, and the time to
 //    close, for ours over Docker, the SDK's StdioClientTransport running `docker run -i --rm`,
@@ -11,18 +12,20 @@
 // No engine (not root, no dockerd, none answering): the section says why and is skipped. Without
 // a `docker` CLI, the two variants that run it are left out.
 //
-// This file is the entry (bench/run.js imports it); the parts are in bench/docker/: setup.js
-// (settings, names, engine and image, CPU of the engine's processes), ts-hooks.js (loads the
-// test suite's TypeScript helpers), clients.js, startup.js, throughput.js and report.js.
+// This file is the entry (bench/run.js imports it); the parts beside it: setup.js (settings,
+// names, engine and image, CPU of the engine's processes), ts-hooks.js (loads the test suite's
+// TypeScript helpers), clients.js, startup.js, throughput.js and report.js.
 //
-// Run alone: node --expose-gc bench/docker.js [--starts N] [--rounds N] [--count N]
+// Run alone: node --expose-gc bench/docker/main.js [--starts N] [--rounds N] [--count N]
 //            [--skip starts,round-trips]
 // (`node --expose-gc bench/run.js docker` runs it within the bench, after `npm run build`.)
 
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { containersLeft } from './docker/clients.js';
-import { dockerTables, dockerTargets } from './docker/report.js';
+import { PARAMS_BYTES, WINDOW } from '../lib/clients.js';
+import { printTargets } from '../lib/report.js';
+import { containersLeft } from './clients.js';
+import { dockerTables, dockerTargets } from './report.js';
 import {
   CLI_VARIANTS,
   DOCKER_SCENARIOS,
@@ -30,29 +33,42 @@ import {
   DOCKER_VARIANTS,
   ECHO_IN_IMAGE,
   prepareDocker,
-} from './docker/setup.js';
-import { runStarts } from './docker/startup.js';
-import { runDockerRoundTrips } from './docker/throughput.js';
-import { PARAMS_BYTES, WINDOW } from './lib/mcp.js';
-import { printTargets } from './lib/report.js';
+} from './setup.js';
+import { runStarts } from './startup.js';
+import { runDockerRoundTrips } from './throughput.js';
 
-export { dockerTables, dockerTargets };
+/** @import { Log, ModeResult, Section } from '../lib/types.js' */
+/** @import { DockerSetup } from './setup.js' */
+/** @import { Starts } from './startup.js' */
+
+/**
+ * @typedef {{ skipped: string } | {
+ *   skipped?: undefined, settings: object, variants: string[], window: number, paramsBytes: number,
+ *   socketPath: string, engineVersion: string, startedHere: boolean, image: string, echoInImage: string,
+ *   cli: DockerSetup['cli'], setupMs: number, starts?: Starts, modes?: Record<string, ModeResult>,
+ *   containersLeftAtEnd?: number,
+ * }} DockerResult
+ */
 
 /**
  * The whole Docker benchmark: the starts, then the round trips. `{ skipped }` without an engine;
  * never throws for a failing client (each failure is recorded where it happened).
+ * @param {{ starts?: number | undefined, rounds?: number | undefined, count?: number | undefined, skip?: string[], log: Log }} options
+ * @returns {Promise<DockerResult>}
  */
-export async function runDocker({ starts, rounds, count, skip = [], log = () => {} } = {}) {
-  const setup = await prepareDocker({ log });
-  if (setup.skipped !== undefined) {
-    log(`  docker: SKIPPED, no engine: ${setup.skipped}`);
-    return { skipped: setup.skipped };
+export async function runDocker({ starts, rounds, count, skip = [], log }) {
+  const prepared = await prepareDocker({ log });
+  if ('skipped' in prepared) {
+    log(`  docker: SKIPPED, no engine: ${prepared.skipped}`);
+    return { skipped: prepared.skipped };
   }
+  const setup = prepared;
   const variants = DOCKER_VARIANTS.filter(
     (v) => setup.cli.version !== undefined || !CLI_VARIANTS.includes(v),
   );
   if (variants.length < DOCKER_VARIANTS.length)
     log(`  docker: ${setup.cli.missing}; leaving out ${CLI_VARIANTS.join(', ')}`);
+  /** @type {DockerResult & { skipped?: undefined }} */
   const result = {
     settings: { starts: DOCKER_STARTS, scenarios: DOCKER_SCENARIOS, rounds, count },
     variants,
@@ -76,7 +92,12 @@ export async function runDocker({ starts, rounds, count, skip = [], log = () => 
       result.modes = await runDockerRoundTrips(setup, variants, { rounds, count, log });
     }
     // The variants left out fail in the tables, with the reason.
-    const leftOut = { failed: true, phase: 'setup', error: setup.cli.missing };
+    const leftOut = {
+      failed: /** @type {const} */ (true),
+      phase: 'setup',
+      error: setup.cli.missing,
+      rounds: [],
+    };
     for (const group of [result.starts, ...Object.values(result.modes ?? {})])
       for (const variant of DOCKER_VARIANTS) if (group !== undefined) group.variants[variant] ??= leftOut;
     result.containersLeftAtEnd = await containersLeft(setup);
@@ -89,6 +110,15 @@ export async function runDocker({ starts, rounds, count, skip = [], log = () => 
   return result;
 }
 
+/** @type {Section<DockerResult>} */
+export const dockerSection = {
+  name: 'docker',
+  intro: 'Docker: start to open, then round trips (ours, SDK over docker run -i, raw, ours over stdio) ...',
+  run: runDocker,
+  tables: dockerTables,
+  targets: dockerTargets,
+};
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -98,7 +128,7 @@ async function main() {
       skip: { type: 'string' },
     },
   });
-  const number = (text) => (text === undefined ? undefined : Number(text));
+  const number = (/** @type {string | undefined} */ text) => (text === undefined ? undefined : Number(text));
   const docker = await runDocker({
     starts: number(values.starts),
     rounds: number(values.rounds),
