@@ -33,6 +33,7 @@ import { createLinkLogic } from './lifecycle/links.js';
 import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle/status.js';
 import { Waiters } from './lifecycle/waiters.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
+import { createTransportMetrics, type TransportMetrics } from './metrics/instruments.js';
 import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options/resolve.js';
 import { SessionRecord } from './session/record.js';
 import type { ActorHost, TransportStats } from './transport-types.js';
@@ -91,6 +92,8 @@ export class LifelineTransport {
   #released: (() => Promise<void>) | undefined;
   /** The token keeper, with an `authProvider`. */
   readonly #auth: TransportAuth | undefined;
+  /** Its OpenTelemetry metrics, when `@opentelemetry/api` is installed (docs/observability.md#metrics). */
+  readonly #metrics: TransportMetrics | undefined;
 
   constructor(config: TransportConfig, host?: ActorHost) {
     this.#config = resolveConfig(config);
@@ -99,6 +102,13 @@ export class LifelineTransport {
     this.#clock = config.clock ?? realClock;
     const clock = this.#clock;
     this.#now = clock.now === undefined ? Date.now : () => (clock.now as () => number)();
+    this.#metrics = createTransportMetrics({
+      server: this.#config.name,
+      transport: this.#config.type === 'http' || this.#config.type === 'ws' ? 'tcp' : 'pipe',
+      state: () => this.#lifecycle.status.state,
+      queued: () => this.#outbound.queued,
+      protocolVersion: () => this.#session.protocolVersion,
+    });
     ({ outbound: this.#outbound, conduit: this.#conduit } = createDataPath({
       config: this.#config,
       log: this.#log,
@@ -113,6 +123,7 @@ export class LifelineTransport {
       sessionId: (sessionId) => {
         this.sessionId = sessionId;
       },
+      metrics: this.#metrics,
     }));
     this.#stderr = this.#config.stdio?.stderr === 'pipe' ? new PassThrough() : null;
 
@@ -328,6 +339,7 @@ export class LifelineTransport {
 
   #onStateEntered(state: ConnectionState, status: LifecycleStatus): void {
     logEntered(this.#log, status, this.#conduit.link?.pid);
+    if (state === 'connecting' && status.attempt > 0) this.#metrics?.reconnect();
     if (state === 'open') this.#waiters.opened();
     else if (state === 'failed')
       this.#onFailed(status.error ?? new StateError(ErrorCode.Closed, 'The connection failed'));

@@ -36,6 +36,8 @@ const LAYERS: Tiers = [
   ],
   // Stats and ActorHost: types the transport shows its host, used by the rooms above too.
   [{ name: 'runtime/transport-types', paths: ['runtime/transport-types.ts'] }],
+  // OpenTelemetry metrics: the transport and its data path record into them.
+  [{ name: 'runtime/metrics', paths: ['runtime/metrics/'] }],
   [{ name: 'runtime/session', paths: ['runtime/session/'] }],
   [{ name: 'runtime/options', paths: ['runtime/options/'] }],
   [

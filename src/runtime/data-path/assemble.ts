@@ -9,6 +9,7 @@
 import { envelopeVersion } from '../../codec/headers.js';
 import type { ConnectionEvent } from '../../machines/connection.js';
 import type { RuntimeLogger } from '../logger.js';
+import type { TransportMetrics } from '../metrics/instruments.js';
 import type { Clock, ResolvedConfig } from '../options/resolve.js';
 import type { SessionRecord } from '../session/record.js';
 import { Conduit } from './conduit.js';
@@ -29,6 +30,8 @@ export interface DataPathHost {
   send(event: ConnectionEvent): void;
   /** The HTTP session id changed (`transport.sessionId`). */
   sessionId(sessionId: string | undefined): void;
+  /** The transport's metrics, when `@opentelemetry/api` is installed. */
+  metrics?: TransportMetrics | undefined;
 }
 
 /** Builds the outbound side and the conduit of one transport. */
@@ -43,6 +46,7 @@ export function createDataPath(host: DataPathHost): { outbound: Outbound; condui
       report: (error) => inbound.error(error),
       countFailure: () => host.countFailure(),
       mayReissue: (request) => session.era === 'modern' || envelopeVersion(request) !== undefined,
+      metrics: host.metrics,
     },
     config.queue,
     config.policy.timeouts.requestMs,
@@ -57,6 +61,7 @@ export function createDataPath(host: DataPathHost): { outbound: Outbound; condui
     inbound,
     send: (event) => host.send(event),
     sessionId: (sessionId) => host.sessionId(sessionId),
+    metrics: host.metrics,
   });
   return { outbound, conduit };
 }

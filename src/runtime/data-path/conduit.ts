@@ -17,6 +17,7 @@ import {
 import type { LinkHandle, LinkSink } from '../../link/contract.js';
 import type { ConnectionEvent } from '../../machines/connection.js';
 import type { RuntimeLogger } from '../logger.js';
+import type { TransportMetrics } from '../metrics/instruments.js';
 import type { Clock, ResolvedConfig } from '../options/resolve.js';
 import { SessionKeeper } from '../session/keeper.js';
 import { isInternalId, maskSessionId, type SessionRecord } from '../session/record.js';
@@ -36,6 +37,8 @@ export interface ConduitHost {
   send(event: ConnectionEvent): void;
   /** The HTTP session id changed (`transport.sessionId`). */
   sessionId(sessionId: string | undefined): void;
+  /** Where heartbeat round trips are recorded, when metrics are on. */
+  metrics?: TransportMetrics | undefined;
 }
 
 export class Conduit {
@@ -47,6 +50,8 @@ export class Conduit {
   #proven = false;
   #hadLink = false;
   #lastActivity = 0;
+  /** When the pending heartbeat probe went out, for its round trip. */
+  #probedAt = 0;
   #links = 0;
   #reestablished = 0;
 
@@ -62,7 +67,10 @@ export class Conduit {
         this.#carryQueue();
       },
       failed: (error) => host.send({ type: 'link.down', error }),
-      pong: () => host.send({ type: 'heartbeat.ack' }),
+      pong: () => {
+        this.#heartbeatAnswered();
+        host.send({ type: 'heartbeat.ack' });
+      },
     });
   }
 
@@ -182,7 +190,10 @@ export class Conduit {
         this.#keeper.answer(message, this.#link);
         return;
       }
-      const method = this.#host.outbound.settle(message.id);
+      const method = this.#host.outbound.settle(
+        message.id,
+        'error' in message ? message.error.code : undefined,
+      );
       if (method === undefined) {
         this.#host.inbound.diagnostic({
           source: 'runtime',
@@ -271,15 +282,26 @@ export class Conduit {
     if (link === undefined || quietMs < this.#host.config.policy.heartbeat.intervalMs) {
       ack({ type: 'heartbeat.ack', quietMs: link === undefined ? 0 : quietMs });
     } else if (link.ping !== undefined) {
+      this.#probedAt = this.#host.now();
       link.ping().then(
-        () => this.#link === link && this.#host.send({ type: 'heartbeat.ack' }),
+        () => {
+          if (this.#link !== link) return;
+          this.#heartbeatAnswered();
+          this.#host.send({ type: 'heartbeat.ack' });
+        },
         () => {},
       );
     } else if (!this.#ready || this.#host.session.era === 'modern') {
       ack({ type: 'heartbeat.ack' });
     } else {
+      this.#probedAt = this.#host.now();
       this.#keeper.ping(link);
     }
+  }
+
+  /** A probe that went to the server came back: its round trip is the heartbeat's RTT. */
+  #heartbeatAnswered(): void {
+    this.#host.metrics?.heartbeat(this.#host.now() - this.#probedAt);
   }
 
   #onOversize(info: { bytes: number; head: string; tail: string }): void {

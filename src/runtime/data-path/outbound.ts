@@ -24,6 +24,7 @@ import {
   StateError,
 } from '../../errors.js';
 import type { LinkSendOptions } from '../../link/contract.js';
+import type { RequestFailure, TransportMetrics } from '../metrics/instruments.js';
 import type { Clock, QueuePolicy } from '../options/resolve.js';
 import { INTERNAL_ID_PREFIX } from '../session/record.js';
 import { hadResponse, MAX_REISSUES, MAX_RESENDS, mayGoAgain, type UnansweredFate } from './budgets.js';
@@ -44,6 +45,8 @@ export interface OutboundHost {
   countFailure(): void;
   /** Whether a lost request may be re-issued under a new id (modern era, per-request streams). */
   mayReissue(request: JsonRpcRequest): boolean;
+  /** Where each request's end is recorded, when metrics are on. */
+  metrics?: TransportMetrics | undefined;
 }
 
 /** The outbound side of one transport: its queue and its in-flight table. */
@@ -94,15 +97,16 @@ export class Outbound {
       throw new InvalidMessageError(`request id ${JSON.stringify(request.id)} is already in flight`);
     }
     const signal = options?.signal;
+    const now = this.#host.now();
     if (signal === undefined) {
-      this.#requests.track(request, options);
+      this.#requests.track(request, options, now);
       return;
     }
     const onAbort = (): void => {
       this.#requests.settle(request.id);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    this.#requests.track(request, options, () => signal.removeEventListener('abort', onAbort));
+    this.#requests.track(request, options, now, () => signal.removeEventListener('abort', onAbort));
   }
 
   /** The client's id for an id on the wire (they differ for a re-issued request). */
@@ -131,7 +135,8 @@ export class Outbound {
     try {
       this.#queue.push(message, this.#host.now());
     } catch (error) {
-      if ('id' in message && 'method' in message) this.#requests.settle(message.id);
+      if ('id' in message && 'method' in message)
+        this.#ended(this.#requests.settle(message.id), { type: failureType(error as Error) });
       throw error;
     }
     this.#expiry.schedule();
@@ -142,11 +147,19 @@ export class Outbound {
     return this.#roundTripMs;
   }
 
-  /** Removes a request that got its answer; returns its method, or undefined if it is unknown. */
-  settle(id: RequestId): string | undefined {
+  /**
+   * Removes a request that got its answer (`errorCode`: the JSON-RPC code of an error answer);
+   * returns its method, or undefined if it is unknown.
+   */
+  settle(id: RequestId, errorCode?: number): string | undefined {
     const entry = this.#requests.settle(id);
     if (entry === undefined) return undefined;
     if (entry.written) this.#roundTripMs = this.#host.now() - entry.sentAt;
+    if (this.#host.metrics !== undefined)
+      this.#ended(
+        entry,
+        errorCode === undefined ? undefined : { type: String(errorCode), status: errorCode },
+      );
     return entry.request.method;
   }
 
@@ -316,7 +329,8 @@ export class Outbound {
       return undefined;
     }
     this.#host.countFailure();
-    if (request !== undefined) this.#requests.settle(this.clientId(request.id));
+    if (request !== undefined)
+      this.#ended(this.#requests.settle(this.clientId(request.id)), { type: failureType(error) });
     if (awaited && !(error instanceof LinkError && error.code === ErrorCode.Write)) return error;
     this.#host.report(error);
     return undefined;
@@ -344,7 +358,11 @@ export class Outbound {
     for (const entry of this.#queue.drain()) {
       if (!('id' in entry.message && 'method' in entry.message)) notifications += 1;
     }
-    for (const id of this.#requests.takeAll()) this.#fail(connectionLostResponse(id, cause, closed));
+    for (const entry of this.#requests.takeAll()) {
+      const response = connectionLostResponse(entry.request.id, cause, closed);
+      this.#ended(entry, answerFailure(response));
+      this.#fail(response);
+    }
     if (notifications > 0) {
       for (let i = 0; i < notifications; i += 1) this.#host.countFailure();
       this.#host.report(
@@ -372,7 +390,14 @@ export class Outbound {
 
   #settleWith(entry: RequestEntry, response: JsonRpcErrorResponse): void {
     this.#requests.settle(entry.request.id);
+    this.#ended(entry, answerFailure(response));
     this.#fail(response);
+  }
+
+  /** Records a request's end in the metrics (when on); `failure` when it ended in an error. */
+  #ended(entry: RequestEntry | undefined, failure: RequestFailure | undefined): void {
+    if (entry === undefined || this.#host.metrics === undefined) return;
+    this.#host.metrics.requestEnded(entry.request.method, this.#host.now() - entry.startedAt, failure);
   }
 
   #fail(response: JsonRpcErrorResponse): void {
@@ -385,9 +410,27 @@ export class Outbound {
     const message = entry.message;
     if ('id' in message && 'method' in message) {
       const clientId = this.clientId(message.id);
-      if (this.#requests.settle(clientId) !== undefined) this.#fail(expiredResponse(clientId, requestMs));
+      const entry = this.#requests.settle(clientId);
+      if (entry !== undefined) {
+        const response = expiredResponse(clientId, requestMs);
+        this.#ended(entry, answerFailure(response));
+        this.#fail(response);
+      }
     } else {
       this.#host.countFailure();
     }
   }
+}
+
+/** A synthesized answer's failure: its lifeline code as `error.type`, and its JSON-RPC code. */
+function answerFailure(response: JsonRpcErrorResponse): RequestFailure {
+  const data = response.error.data as { code?: unknown } | undefined;
+  const code = response.error.code;
+  return { type: typeof data?.code === 'string' ? data.code : String(code), status: code };
+}
+
+/** A failed write's `error.type`: its lifeline code, else the error's class name. */
+function failureType(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error.name;
 }

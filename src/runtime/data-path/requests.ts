@@ -24,6 +24,8 @@ export interface RequestEntry {
   written: boolean;
   /** When it was last written (the transport's clock), for the round-trip time. */
   sentAt: number;
+  /** When the client sent it (the transport's clock), for its duration in the metrics. */
+  startedAt: number;
   /** Its latest write has not settled yet: whether it reached the server is not known. */
   writing: boolean;
   /** The link it was written to died while the write was unsettled: decided when the write settles. */
@@ -68,13 +70,19 @@ export class RequestTable {
     return this.#wire.size === 0 ? wireId : (this.#wire.get(wireId) ?? wireId);
   }
 
-  /** Records a request the client is sending (queued until `markWritten`). */
-  track(request: JsonRpcRequest, options: LinkSendOptions | undefined, release?: () => void): void {
+  /** Records a request the client is sending at `now` (queued until `markWritten`). */
+  track(
+    request: JsonRpcRequest,
+    options: LinkSendOptions | undefined,
+    now: number,
+    release?: () => void,
+  ): void {
     this.#entries.set(request.id, {
       request,
       options,
       written: false,
       sentAt: 0,
+      startedAt: now,
       writing: false,
       lost: undefined,
       wireId: request.id,
@@ -139,9 +147,9 @@ export class RequestTable {
     return out;
   }
 
-  /** The connection closed or gave up: removes and returns every request's client id. */
-  takeAll(): RequestId[] {
-    const all = [...this.#entries.keys()];
+  /** The connection closed or gave up: removes and returns every request. */
+  takeAll(): RequestEntry[] {
+    const all = [...this.#entries.values()];
     for (const entry of this.#entries.values()) entry.release?.();
     this.#entries.clear();
     this.#wire.clear();
