@@ -205,6 +205,27 @@ describe('metrics through @opentelemetry/api', () => {
     expect(histogram(pointValue(after, MetricName.heartbeatDuration, server)).count).toBeGreaterThan(0);
   }, 20_000);
 
+  it('records nothing for a transport created while no MeterProvider is registered', async () => {
+    metrics.disable();
+    let transport: LifelineTransport;
+    try {
+      transport = createTransport({
+        command: process.execPath,
+        args: [fixturePath('stdio-server.mjs')],
+        name: 'unregistered',
+      });
+      transports.push(transport);
+    } finally {
+      metrics.setGlobalMeterProvider(provider);
+    }
+    const client = new Client({ name: 'metrics-test', version: '1.0.0' });
+    clients.push(client);
+    await client.connect(transport as never);
+    await client.callTool({ name: 'echo', arguments: { message: 'unseen' } });
+    const text = JSON.stringify([...(await collect())]);
+    expect(text).not.toContain('unregistered');
+  });
+
   it('names a server without its URL credentials, path or query', async () => {
     const transport = createTransport({
       url: 'http://user:hunter2@127.0.0.1:9/mcp/secret-path?token=sekret',

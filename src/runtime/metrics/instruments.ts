@@ -125,7 +125,8 @@ class Instruments {
   }
 
   observe(transport: ObservedTransport): void {
-    // Swept here too: the no-op meter never calls back, and transports come and go for days.
+    // Swept here too: a provider may collect rarely (or never, with no reader), and transports
+    // come and go for days.
     if (this.#observed.size >= this.#sweepAt) {
       for (const ref of this.#observed) if (ref.deref() === undefined) this.#observed.delete(ref);
       this.#sweepAt = Math.max(SWEEP_MIN, this.#observed.size * 2);
@@ -224,9 +225,9 @@ export class TransportMetrics {
 }
 
 /**
- * The metrics of a new transport, or undefined when `@opentelemetry/api` is not installed. The
- * meter is the registered provider's at this moment: an application registers its
- * `MeterProvider` before it creates its transports.
+ * The metrics of a new transport; undefined when `@opentelemetry/api` is not installed or no
+ * `MeterProvider` is registered. The meter is the registered provider's at this moment: an
+ * application registers its provider before it creates its transports.
  */
 export function createTransportMetrics(transport: ObservedTransport): TransportMetrics | undefined {
   const meter = lifelineMeter();

@@ -53,6 +53,8 @@ export interface MeterLike {
 
 interface MetricsApiLike {
   metrics: { getMeter(name: string, version?: string): MeterLike };
+  /** The API's one no-op meter, which `getMeter` answers while no provider is registered. */
+  createNoopMeter?(): MeterLike;
 }
 
 /** The name of the meter (the instrumentation scope) lifeline's instruments belong to. */
@@ -63,13 +65,15 @@ let api: MetricsApiLike | null | undefined;
 let version: string | undefined;
 
 /**
- * The meter of the application's registered `MeterProvider`, or undefined when
- * `@opentelemetry/api` is not installed. Without a registered provider the API answers its
- * no-op meter, whose instruments record nothing.
+ * The meter of the application's registered `MeterProvider`; undefined when
+ * `@opentelemetry/api` is not installed or no provider is registered (the API's no-op meter: a
+ * transport then skips its metrics altogether rather than call instruments that do nothing).
  */
 export function lifelineMeter(): MeterLike | undefined {
   if (api === undefined) api = loadApi();
-  return api?.metrics.getMeter(METER_NAME, version);
+  if (api === null) return undefined;
+  const meter = api.metrics.getMeter(METER_NAME, version);
+  return meter === api.createNoopMeter?.() ? undefined : meter;
 }
 
 function loadApi(): MetricsApiLike | null {
