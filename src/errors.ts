@@ -47,6 +47,7 @@ export const ErrorCode = {
   Unauthorized: 'LIFELINE_ERR_UNAUTHORIZED',
   Authorization: 'LIFELINE_ERR_AUTHORIZATION',
   ResumptionUnsupported: 'LIFELINE_ERR_RESUMPTION_UNSUPPORTED',
+  Control: 'LIFELINE_ERR_CONTROL',
 } as const;
 
 /** One of the {@link ErrorCode} strings. */
@@ -185,6 +186,31 @@ export class ConfigError extends LifelineError {
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, kConfigError);
+  }
+}
+
+const kControlError = Symbol.for('mcp-lifeline.error.ControlError');
+
+/**
+ * The control socket cannot be used (`LIFELINE_ERR_CONTROL`): its folder is not private, no
+ * agent of that pid or name runs, or an agent answered outside the protocol
+ * (docs/observability.md). Publishing connections never fails a connection: a process whose
+ * socket cannot be made only logs this.
+ */
+export class ControlError extends LifelineError {
+  override name = 'ControlError';
+  declare readonly code: typeof ErrorCode.Control;
+
+  constructor(message: string, options: LifelineErrorOptions = {}) {
+    super(ErrorCode.Control, message, options);
+  }
+
+  get [kControlError](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, kControlError);
   }
 }
 

@@ -38,6 +38,7 @@ export {
   CodecError,
   type CodecErrorCode,
   ConfigError,
+  ControlError,
   ErrorCode,
   HttpError,
   type HttpErrorData,
@@ -74,6 +75,37 @@ export {
   type ReconnectPolicy,
   type TimeoutPolicy,
 } from './machines/policy.js';
+export {
+  type AgentInfo,
+  attachAgent,
+  ControlClient,
+  type ControlClientOptions,
+  findAgents,
+  listAgents,
+  readAgents,
+} from './observe/control/client.js';
+export { CONTROL_ENV, type ControlOptions } from './observe/control/options.js';
+export { controlDir } from './observe/control/paths.js';
+export {
+  type AgentStatus,
+  CONTROL_PROTOCOL,
+  CONTROL_VERSION,
+  type ConnectionSnapshot,
+  type ControlEvent,
+  type Hello,
+} from './observe/control/protocol.js';
+export type {
+  AttemptEntry,
+  ErrorEntry,
+  HeartbeatEntry,
+  JournalEntry,
+  JournalError,
+  JournalRecord,
+  SessionEntry,
+  StateEntry,
+} from './observe/journal/entry.js';
+export type { ConnectionJournal } from './observe/journal/journal.js';
+export type { JournalOptions } from './observe/journal/options.js';
 export type { Logger } from './runtime/logger.js';
 export type {
   Clock,

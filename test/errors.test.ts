@@ -204,6 +204,7 @@ describe('error codes per class', () => {
       | QueueFullError['code']
       | InvalidMessageError['code']
       | errors.ResumptionUnsupportedError['code']
+      | errors.ControlError['code']
       | typeof ErrorCode.RetriesExhausted
       | typeof ErrorCode.RequestExpired
     >().toEqualTypeOf<ErrorCode>();

@@ -67,7 +67,7 @@ export function parseConfig(value: unknown, options: LoadOptions & { path?: stri
   }
 
   const names = Object.keys(list);
-  const lifeline = checkLifeline(value.lifeline, names, format, problems);
+  const lifeline = checkLifeline(value.lifeline, names, format, problems, baseDir);
   const context = {
     variables: { env: options.env ?? process.env, workspaceFolder: baseDir, home: homedir() },
     baseDir,
@@ -86,11 +86,16 @@ export function parseConfig(value: unknown, options: LoadOptions & { path?: stri
     if (entry === undefined) continue;
     const policy = mergePolicy(lifeline.defaults, lifeline.servers.get(name));
     const server: ServerEntry = { name, type: entry.type, config: { ...entry.config, ...policy } };
+    if (lifeline.journal !== undefined) server.config.journal = lifeline.journal;
+    if (lifeline.control !== undefined) server.config.control = lifeline.control;
     if (entry.oauth !== undefined) server.oauth = entry.oauth;
     servers.push(server);
   }
   if (problems.length > 0) fail();
-  return { path, format, servers, defaults: lifeline.defaults };
+  const loaded: LoadedConfig = { path, format, servers, defaults: lifeline.defaults };
+  if (lifeline.journal !== undefined) loaded.journal = lifeline.journal;
+  if (lifeline.control !== undefined) loaded.control = lifeline.control;
+  return loaded;
 }
 
 /** Which list the file holds; pushes a problem when it holds neither or both. */

@@ -13,6 +13,10 @@
  * and `createSupervisor()` make too): a typo must not pass silently.
  */
 
+import { resolve } from 'node:path';
+import type { ControlOptions } from '../observe/control/options.js';
+import type { JournalOptions } from '../observe/journal/options.js';
+import { observability } from '../runtime/options/common.js';
 import { checkKeys, POLICY_NAMES } from '../runtime/options/keys.js';
 import { policyProblems } from '../runtime/options/resolve.js';
 import type { ServerPolicy } from './types.js';
@@ -23,6 +27,10 @@ export interface LifelineBlock {
   defaults: ServerPolicy;
   /** Policy by server name. */
   servers: ReadonlyMap<string, ServerPolicy>;
+  /** `lifeline.journal`, for every server (a relative `file` resolved against the base folder). */
+  journal?: JournalOptions | false;
+  /** `lifeline.control`, for every server. */
+  control?: boolean | ControlOptions;
 }
 
 /**
@@ -36,6 +44,7 @@ export function checkLifeline(
   names: readonly string[],
   list: string,
   problems: string[],
+  baseDir: string = process.cwd(),
 ): LifelineBlock {
   const block: LifelineBlock = { defaults: {}, servers: new Map() };
   if (value === undefined) return block;
@@ -43,7 +52,8 @@ export function checkLifeline(
     problems.push(`lifeline: expected an object with defaults and servers, got ${kind(value)}`);
     return block;
   }
-  checkKeys(value, ['defaults', 'servers'], 'lifeline', problems);
+  checkKeys(value, ['defaults', 'servers', 'journal', 'control'], 'lifeline', problems);
+  readObservability(value, block, baseDir, problems);
   if (value.defaults !== undefined)
     block.defaults = checkPolicy(value.defaults, 'lifeline.defaults', problems);
   const servers = value.servers;
@@ -63,6 +73,29 @@ export function checkLifeline(
   }
   block.servers = map;
   return block;
+}
+
+/** `lifeline.journal` and `lifeline.control`, checked as a transport checks them. */
+function readObservability(
+  value: Record<string, unknown>,
+  block: LifelineBlock,
+  baseDir: string,
+  problems: string[],
+): void {
+  const { journal, control } = value as { journal?: unknown; control?: unknown };
+  if (journal === undefined && control === undefined) return;
+  const own: string[] = [];
+  observability({ journal, control } as Parameters<typeof observability>[0], own);
+  for (const problem of own) problems.push(`lifeline.${problem}`);
+  if (own.length > 0) return;
+  if (journal !== undefined) {
+    const options = journal as JournalOptions | false;
+    block.journal =
+      options !== false && typeof options.file === 'string'
+        ? { ...options, file: resolve(baseDir, options.file) }
+        : options;
+  }
+  if (control !== undefined) block.control = control as boolean | ControlOptions;
 }
 
 /** Checks one policy object (`where` prefixes its problems); returns what it holds. */

@@ -43,6 +43,10 @@ export interface LoadedConfig {
   servers: ServerEntry[];
   /** The file's `lifeline.defaults` policy, validated (an empty object when absent). */
   defaults: ServerPolicy;
+  /** The file's `lifeline.journal` (also in every server's `config`). */
+  journal?: CommonConfig['journal'];
+  /** The file's `lifeline.control` (also in every server's `config`). */
+  control?: CommonConfig['control'];
 }
 
 /** Options of `loadConfigFile()` and `parseConfig()`. */

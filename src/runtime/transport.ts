@@ -22,6 +22,7 @@ import {
   UnauthorizedError,
 } from '../errors.js';
 import type { ConnectionHooks, ConnectionMachine, ConnectionState } from '../machines/connection.js';
+import type { ConnectionJournal } from '../observe/journal/journal.js';
 import { createDataPath } from './data-path/assemble.js';
 import type { Conduit } from './data-path/conduit.js';
 import { Inbound } from './data-path/inbound.js';
@@ -30,6 +31,7 @@ import { linkOptions, resumptionRefusal, type SendOptions } from './data-path/se
 import { createConnectionActor } from './lifecycle/actor.js';
 import { createTransportAuth } from './lifecycle/auth.js';
 import { createLinkLogic } from './lifecycle/links.js';
+import { TransportObserver } from './lifecycle/observer.js';
 import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle/status.js';
 import { Waiters } from './lifecycle/waiters.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
@@ -88,6 +90,8 @@ export class LifelineTransport {
   #failed = 0;
   #active = false;
   readonly #lifecycle: LifecycleTracker;
+  /** The journal and the control socket's view (docs/observability.md). */
+  readonly #observer: TransportObserver;
   /** Resolves once every resource a link started is gone (a container's removal). */
   #released: (() => Promise<void>) | undefined;
   /** The token keeper, with an `authProvider`. */
@@ -98,7 +102,8 @@ export class LifelineTransport {
   constructor(config: TransportConfig, host?: ActorHost) {
     this.#config = resolveConfig(config);
     this.#log = createRedactingLogger(config.logger, this.#config.secrets, this.#config.name);
-    this.#inbound = new Inbound(this, this.#log);
+    this.#observer = new TransportObserver(this.#config, () => this.#now(), this.#log, this);
+    this.#inbound = new Inbound(this, this.#log, (error) => this.#observer.error(error));
     this.#clock = config.clock ?? realClock;
     const clock = this.#clock;
     this.#now = clock.now === undefined ? Date.now : () => (clock.now as () => number)();
@@ -125,6 +130,7 @@ export class LifelineTransport {
       },
       metrics: this.#metrics,
     }));
+    this.#conduit.observer = this.#observer;
     this.#stderr = this.#config.stdio?.stderr === 'pipe' ? new PassThrough() : null;
 
     this.#auth = createTransportAuth(this.#config, this.#now, (waiting) => this.#lifecycle.signIn(waiting));
@@ -192,6 +198,14 @@ export class LifelineTransport {
     return this.#outbound.roundTripMs;
   }
 
+  /**
+   * The connection's journal (docs/observability.md): its recent lifecycle events, kept in
+   * memory; undefined with `journal: false`.
+   */
+  get journal(): ConnectionJournal | undefined {
+    return this.#observer.journal;
+  }
+
   /** Message counters. */
   get stats(): Readonly<TransportStats> {
     return {
@@ -217,6 +231,7 @@ export class LifelineTransport {
     const opened = this.#waiters.untilOpen();
     if (state === 'idle' || state === 'failed') {
       this.#active = true;
+      this.#observer.started();
       // A new session: the previous client's handshake must never be replayed into it (after
       // `failed` the record was still there), and its protocol version must not reach the new link.
       this.#session.reset();
@@ -273,7 +288,7 @@ export class LifelineTransport {
    */
   close(): Promise<void> {
     const state = this.#lifecycle.status.state;
-    const closed = this.#whenIdle();
+    const closed = this.#whenIdle().then(() => this.#observer.closed());
     if (state === 'idle') {
       this.#finishClose();
     } else {
@@ -338,6 +353,7 @@ export class LifelineTransport {
   }
 
   #onStateEntered(state: ConnectionState, status: LifecycleStatus): void {
+    this.#observer.changed(status);
     logEntered(this.#log, status, this.#conduit.link?.pid);
     if (state === 'connecting' && status.attempt > 0) this.#metrics?.reconnect();
     if (state === 'open') this.#waiters.opened();

@@ -28,6 +28,8 @@ const SUPERVISOR_KEYS = keysOf<SupervisorConfig>({
   clock: true,
   seed: true,
   closeDeadlineMs: true,
+  journal: true,
+  control: true,
 });
 
 /** One server as the fleet runs it. */
@@ -144,6 +146,8 @@ function fleetConfig(
     merged.reconnect = { ...reconnect, jitter: FLEET_JITTER };
   if (fleet.clock !== undefined) merged.clock = fleet.clock;
   if (fleet.logger !== undefined && server.logger === undefined) merged.logger = fleet.logger;
+  if (fleet.journal !== undefined && server.journal === undefined) merged.journal = fleet.journal;
+  if (fleet.control !== undefined && server.control === undefined) merged.control = fleet.control;
   delete merged.inspect; // the system's inspector sees every child
   return merged;
 }

@@ -4,6 +4,8 @@
  */
 
 import type { InspectionEvent, Observer } from 'xstate';
+import type { ControlOptions } from '../observe/control/options.js';
+import type { JournalOptions } from '../observe/journal/options.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Clock, CommonConfig, TransportConfig } from '../runtime/options/resolve.js';
 
@@ -29,6 +31,10 @@ export interface SupervisorConfig {
   seed?: number;
   /** The one deadline for `close()`, in ms. Default 10000. */
   closeDeadlineMs?: number;
+  /** Every server's journal (a server's own `journal` wins); one `file` is shared by all. */
+  journal?: JournalOptions | false;
+  /** Publish every server on the process's control socket (a server's own `control` wins). */
+  control?: boolean | ControlOptions;
 }
 
 /** What `close()` found. */

@@ -84,7 +84,7 @@ describe('createTransport: misspelled keys', () => {
       'a key far from any, listing what the transport takes',
       { url: HTTPS, retries: 3 },
       [
-        'retries: unknown key; expected one of type, url, headers, allowInsecure, redirect, authProvider, oauth, reconnect, timeouts, heartbeat, queue, limits, inspect, logger, clock, seed, name',
+        'retries: unknown key; expected one of type, url, headers, allowInsecure, redirect, authProvider, oauth, reconnect, timeouts, heartbeat, queue, limits, inspect, logger, clock, seed, name, journal, control',
       ],
     ],
     [

@@ -40,6 +40,8 @@ const LAYERS: Tiers = [
   [{ name: 'runtime/metrics', paths: ['runtime/metrics/'] }],
   [{ name: 'runtime/session', paths: ['runtime/session/'] }],
   [{ name: 'runtime/options', paths: ['runtime/options/'] }],
+  // The journal and the control socket: the runtime feeds them, its options name their settings.
+  [{ name: 'observe', paths: ['observe/'] }],
   [
     { name: 'auth', paths: ['auth/'] },
     { name: 'runtime/logger', paths: ['runtime/logger.ts'] },

@@ -41,7 +41,17 @@ export interface ConduitHost {
   metrics?: TransportMetrics | undefined;
 }
 
+/** Who hears what the data path sees of the connection's life (the journal). */
+export interface ConduitObserver {
+  /** A heartbeat probe came back after `rttMs`. */
+  heartbeat(rttMs: number): void;
+  /** The session was re-established on a new link (`count` so far). */
+  reestablished(count: number, protocolVersion: string | undefined): void;
+}
+
 export class Conduit {
+  /** Set by the transport. */
+  observer: ConduitObserver | undefined;
   readonly #host: ConduitHost;
   readonly #keeper: SessionKeeper;
   readonly #inboundRequests = new Set<RequestId>();
@@ -63,6 +73,7 @@ export class Conduit {
       reestablished: () => {
         this.#reestablished += 1;
         host.log.info('session re-established');
+        this.observer?.reestablished(this.#reestablished, host.session.protocolVersion);
         this.#markProven();
         this.#carryQueue();
       },
@@ -301,7 +312,9 @@ export class Conduit {
 
   /** A probe that went to the server came back: its round trip is the heartbeat's RTT. */
   #heartbeatAnswered(): void {
-    this.#host.metrics?.heartbeat(this.#host.now() - this.#probedAt);
+    const rttMs = this.#host.now() - this.#probedAt;
+    this.#host.metrics?.heartbeat(rttMs);
+    this.observer?.heartbeat(rttMs);
   }
 
   #onOversize(info: { bytes: number; head: string; tail: string }): void {

@@ -21,12 +21,15 @@ export class Inbound {
   readonly #target: InboundTarget;
   readonly #log: RuntimeLogger;
   readonly #streams = new Set<MessageStream>();
+  /** Also hears every error given to `onerror` (the journal). */
+  readonly #observe: ((error: Error) => void) | undefined;
   /** Messages delivered so far. */
   received = 0;
 
-  constructor(target: InboundTarget, log: RuntimeLogger) {
+  constructor(target: InboundTarget, log: RuntimeLogger, observe?: (error: Error) => void) {
     this.#target = target;
     this.#log = log;
+    this.#observe = observe;
   }
 
   /** Delivers one message to the client. */
@@ -42,6 +45,7 @@ export class Inbound {
 
   /** Reports an out-of-band problem through `onerror`. */
   error(error: Error): void {
+    this.#observe?.(error);
     try {
       this.#target.onerror?.(error);
     } catch {

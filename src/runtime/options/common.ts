@@ -6,7 +6,16 @@
 
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../codec/ndjson.js';
 import { type ConnectionPolicy, DEFAULT_POLICY } from '../../machines/policy.js';
-import { checkKeys, POLICY_KEYS, POLICY_NAMES, type PolicyConfig } from './keys.js';
+import { resolveControl } from '../../observe/control/options.js';
+import { resolveJournal } from '../../observe/journal/options.js';
+import {
+  CONTROL_KEYS,
+  checkKeys,
+  JOURNAL_KEYS,
+  POLICY_KEYS,
+  POLICY_NAMES,
+  type PolicyConfig,
+} from './keys.js';
 import type { CommonConfig, LimitsPolicy, QueuePolicy, ResolvedConfig } from './types.js';
 
 export const DEFAULT_QUEUE: QueuePolicy = { maxMessages: 1000, maxBytes: 16 * 1024 * 1024 };
@@ -131,7 +140,7 @@ export function policyProblems(value: Readonly<Record<string, unknown>>, where: 
 export function resolveCommon(
   config: CommonConfig,
   problems: Problems,
-): Pick<ResolvedConfig, 'policy' | 'queue' | 'limits'> {
+): Pick<ResolvedConfig, 'policy' | 'queue' | 'limits' | 'journal' | 'control'> {
   const policy = resolvePolicy(config, problems);
   if (checkPolicyObject(problems, 'queue', config.queue)) {
     checkNumber(problems, 'queue.maxMessages', config.queue?.maxMessages, 0);
@@ -151,5 +160,19 @@ export function resolveCommon(
     policy,
     queue: { ...DEFAULT_QUEUE, ...defined(config.queue) },
     limits: { ...DEFAULT_LIMITS, ...defined(config.limits) },
+    ...observability(config, problems),
   };
+}
+
+/** `journal` and `control`, checked (their keys through the one typo check). */
+export function observability(
+  config: Pick<CommonConfig, 'journal' | 'control'>,
+  problems: Problems,
+): Pick<ResolvedConfig, 'journal' | 'control'> {
+  const { journal, control } = config;
+  if (typeof journal === 'object' && journal !== null && !Array.isArray(journal))
+    checkKeys(journal, JOURNAL_KEYS, 'journal', problems);
+  if (typeof control === 'object' && control !== null && !Array.isArray(control))
+    checkKeys(control, CONTROL_KEYS, 'control', problems);
+  return { journal: resolveJournal(journal, problems), control: resolveControl(control, problems) };
 }

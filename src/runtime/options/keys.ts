@@ -5,6 +5,8 @@
  */
 
 import type { OAuthOptions } from '../../auth/types.js';
+import type { ControlOptions } from '../../observe/control/options.js';
+import type { JournalOptions } from '../../observe/journal/options.js';
 import { closest } from './did-you-mean.js';
 import type {
   CommonConfig,
@@ -59,7 +61,15 @@ const COMMON = {
   clock: true,
   seed: true,
   name: true,
+  journal: true,
+  control: true,
 } as const;
+
+/** The keys of `journal` (a transport's, a supervisor's, a config file's `lifeline.journal`). */
+export const JOURNAL_KEYS = keysOf<JournalOptions>({ entries: true, file: true, maxBytes: true, keep: true });
+
+/** The keys of `control` when it is an object. */
+export const CONTROL_KEYS = keysOf<ControlOptions>({ name: true });
 
 /** The top-level keys of each transport's configuration (`sse` takes `http`'s). */
 export const TRANSPORT_KEYS = {

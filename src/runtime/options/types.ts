@@ -8,6 +8,8 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { AnyAuthProvider, OAuthOptions } from '../../auth/types.js';
 import type { ConnectionPolicy, HeartbeatPolicy, ReconnectPolicy } from '../../machines/policy.js';
+import type { ControlOptions, ResolvedControl } from '../../observe/control/options.js';
+import type { JournalOptions, ResolvedJournal } from '../../observe/journal/options.js';
 import type { DockerLinkOptions } from '../../transports/docker/link.js';
 import type { RedirectPolicy } from '../../transports/http/client.js';
 import type { HttpMode } from '../../transports/http/family.js';
@@ -56,6 +58,16 @@ export interface CommonConfig {
   seed?: number;
   /** The name logs and errors use for this connection. Default: the command, or the URL's host (a supervisor passes the server's name). */
   name?: string;
+  /**
+   * The connection's journal (docs/observability.md): entries kept in memory (default 256), and
+   * an optional JSON-lines file rotated by size. `false` turns it off.
+   */
+  journal?: JournalOptions | false;
+  /**
+   * Publish this connection on the process's control socket, for `lifeline status` and `watch`
+   * (docs/observability.md). Default: off, unless `LIFELINE_CONTROL=1`.
+   */
+  control?: boolean | ControlOptions;
 }
 
 /** A server started as a child process speaking NDJSON over stdin/stdout. */
@@ -116,6 +128,10 @@ export interface ResolvedConfig {
   limits: LimitsPolicy;
   /** Strings that must never appear in logs or errors (env values). */
   secrets: readonly string[];
+  /** The journal's settings; undefined when it is off. */
+  journal: ResolvedJournal | undefined;
+  /** Set when the connection is published on the control socket. */
+  control: ResolvedControl | undefined;
 }
 
 /** The URL, headers and credential checks every remote transport shares. */
