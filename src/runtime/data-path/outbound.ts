@@ -97,7 +97,8 @@ export class Outbound {
       throw new InvalidMessageError(`request id ${JSON.stringify(request.id)} is already in flight`);
     }
     const signal = options?.signal;
-    const now = this.#host.now();
+    // Its start time is for the metrics only: without them, not even a clock read.
+    const now = this.#host.metrics === undefined ? 0 : this.#host.now();
     if (signal === undefined) {
       this.#requests.track(request, options, now);
       return;

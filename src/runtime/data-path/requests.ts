@@ -24,7 +24,7 @@ export interface RequestEntry {
   written: boolean;
   /** When it was last written (the transport's clock), for the round-trip time. */
   sentAt: number;
-  /** When the client sent it (the transport's clock), for its duration in the metrics. */
+  /** When the client sent it (the transport's clock), for its duration in the metrics (0 without them). */
   startedAt: number;
   /** Its latest write has not settled yet: whether it reached the server is not known. */
   writing: boolean;
