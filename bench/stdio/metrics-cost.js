@@ -8,8 +8,10 @@
 //           metrics existed: `git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci
 //           && npm run build)`, then `--before /tmp/before/dist/index.js`.
 // Each round is a fresh transport, and a transport takes its meter when it is created.
+// `--modes off,before` runs only those: rounds with metrics on leave the process warmer for the
+// SDK (its JIT state, its garbage, its reader still collecting), which the off rounds then pay.
 //
-//   npm run build && node --expose-gc bench/stdio/metrics-cost.js [rounds] [--before DIST]
+//   npm run build && node --expose-gc bench/stdio/metrics-cost.js [rounds] [--before DIST] [--modes off,on,before]
 
 import { pathToFileURL } from 'node:url';
 import { metrics } from '@opentelemetry/api';
@@ -30,6 +32,8 @@ import { SCENARIOS, SERVER } from './setup.js';
 const args = process.argv.slice(2);
 const beforeAt = args.indexOf('--before');
 const beforePath = beforeAt === -1 ? undefined : args.splice(beforeAt, 2)[1];
+const modesAt = args.indexOf('--modes');
+const only = modesAt === -1 ? undefined : args.splice(modesAt, 2)[1]?.split(',');
 const rounds = Number(args[0] ?? 7);
 const scenario = { ...SCENARIOS.small, rounds };
 
@@ -45,7 +49,7 @@ if (beforePath !== undefined) {
   const config = { command: process.execPath, args: [SERVER], heartbeat: { intervalMs: 0 } };
   modes.before = () => transportClient('before', before.createTransport(config));
 }
-const names = Object.keys(modes);
+const names = Object.keys(modes).filter((name) => only === undefined || only.includes(name));
 
 /** @type {Record<string, { callsPerSec: number[]; cpuUs: number[]; p99Ms: number[] }>} */
 const results = Object.fromEntries(names.map((name) => [name, { callsPerSec: [], cpuUs: [], p99Ms: [] }]));
@@ -96,4 +100,4 @@ for (const mode of names) {
     `| ${mode} | ${Math.round(throughput(mode))} | ${share}% | ${median(cpuUs).toFixed(1)} | ${median(p99Ms).toFixed(2)} |`,
   );
 }
-console.log(`\ncalls recorded in mcp.client.operation.duration: ${calls}`);
+if (names.includes('on')) console.log(`\ncalls recorded in mcp.client.operation.duration: ${calls}`);
