@@ -6,6 +6,7 @@
 
 import { createNdjsonDecoder } from '../codec/ndjson.js';
 import { ErrorCode } from '../errors.js';
+import { CONTROL_ENV } from '../observe/control/options.js';
 import { createRedactingLogger } from '../runtime/logger.js';
 import { resolveConfig } from '../runtime/options/resolve.js';
 import { createTransport } from '../runtime/transport.js';
@@ -37,7 +38,10 @@ async function runBridge(target: ResolvedTarget, level: LogLevel, signIn: SignIn
   // Checks the configuration before anything starts, and gives the bridge's own logs the same redaction.
   const resolved = resolveConfig(config);
   const log = createRedactingLogger(logger, resolved.secrets, target.name);
-  const transport = createTransport({ ...config, logger });
+  // Published on the control socket unless the config or LIFELINE_CONTROL=0 says otherwise:
+  // `lifeline status` and `watch` show what the desktop host's bridge is doing.
+  const control = config.control ?? (process.env[CONTROL_ENV] === '0' ? false : { name: target.name });
+  const transport = createTransport({ ...config, logger, control });
   const forget = onEarlyExit(() => Promise.all([transport.close(), signed.close()]));
   // The host's `initialize` waits inside the transport while the user signs in; stdout stays protocol only.
   reportSignIn(transport, target.name, signIn.signInTimeoutMs, (line) =>
@@ -107,6 +111,8 @@ export const bridgeCommand: Command = {
     'sees a delay, not an error. Once the reconnect policy gives up, requests are answered with a',
     'JSON-RPC error (code -32090) and the next message starts connecting again. Logs go to stderr.',
     'Exits 0 when the host closes stdin or on SIGTERM (130 on SIGINT), after closing the target.',
+    'Its connection is published on a control socket (0600, in $XDG_RUNTIME_DIR/lifeline) for',
+    "lifeline status and watch; LIFELINE_CONTROL=0 or the config's lifeline.control: false turn it off.",
     '',
     'For Claude Desktop: {"mcpServers": {"mine": {"command": "lifeline", "args": ["bridge", "remote"]}}}',
     'The reconnect policy comes from the config entry (its lifeline keys) or the flags below.',

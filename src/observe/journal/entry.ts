@@ -92,5 +92,8 @@ export function journalError(
   const raw = typeof error.message === 'string' ? error.message : '';
   // Redact before cutting: a cut could split a secret and leave a prefix nobody would match.
   const clean = redact(raw, secrets);
-  return { code, message: clean.length > MAX_ENTRY_TEXT ? `${clean.slice(0, MAX_ENTRY_TEXT - 1)}…` : clean };
+  const cut = clean.length > MAX_ENTRY_TEXT ? `${clean.slice(0, MAX_ENTRY_TEXT - 3)}...` : clean;
+  // A copy of its own: V8 may keep a cut (or a short concatenation) as a view of the whole
+  // message, and a 16 KiB stderr tail would then stay alive as long as the entry.
+  return { code, message: Buffer.from(cut, 'utf8').toString('utf8') };
 }

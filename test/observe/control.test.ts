@@ -1,0 +1,132 @@
+// The control socket: a process that runs lifeline connections publishes them on a Unix socket
+// in the user's runtime folder (0700), the socket 0600 and named by pid and name; a client lists
+// the agents, reads a status snapshot and hears journal entries live; the socket goes when the
+// last connection closes, on SIGTERM, and stale ones are cleaned up by the next lister.
+
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlError } from '../../src/errors.js';
+import { attachAgent, findAgents, listAgents } from '../../src/observe/control/client.js';
+import { ensureControlDir, socketFileName } from '../../src/observe/control/paths.js';
+import type { ControlEvent } from '../../src/observe/control/protocol.js';
+import { createSupervisor } from '../../src/supervisor/index.js';
+import { useFixtureHarness } from '../helpers/fixture-harness.js';
+import { tempFile, waitFor } from '../helpers/processes.js';
+
+const { fixture, open } = useFixtureHarness('control');
+const cleanups: (() => unknown)[] = [];
+let runtimeDir: string;
+let previous: string | undefined;
+
+beforeEach(() => {
+  runtimeDir = tempFile('control-runtime');
+  mkdirSync(runtimeDir, { mode: 0o700 });
+  previous = process.env.XDG_RUNTIME_DIR;
+  process.env.XDG_RUNTIME_DIR = runtimeDir;
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  if (previous === undefined) delete process.env.XDG_RUNTIME_DIR;
+  else process.env.XDG_RUNTIME_DIR = previous;
+});
+
+const dir = (): string => join(runtimeDir, 'lifeline');
+
+describe('publishing', () => {
+  it('lists this process, answers its status, streams its journal, and removes the socket at close', async () => {
+    const transport = open(
+      fixture({}, { control: { name: 'unit test' }, reconnect: { initialDelayMs: 30, jitter: 0 } }),
+    );
+    expect(existsSync(dir())).toBe(false);
+    await transport.start();
+    await waitFor(() => listAgents().length === 1, { message: 'not listed' });
+    const [agent] = listAgents();
+    expect(agent).toMatchObject({ pid: process.pid, name: 'unit-test' });
+    const path = join(dir(), socketFileName(process.pid, 'unit-test'));
+    expect(agent?.path).toBe(path);
+    expect(statSync(dir()).mode & 0o777).toBe(0o700);
+    await waitFor(() => (statSync(path).mode & 0o777) === 0o600, { message: 'socket not 0600' });
+
+    const client = await attachAgent(agent as NonNullable<typeof agent>);
+    cleanups.push(() => client.close());
+    expect(client.hello).toMatchObject({ protocol: 'lifeline-control', version: 1, pid: process.pid });
+    const status = await client.status();
+    expect(status.connections).toHaveLength(1);
+    expect(status.connections[0]).toMatchObject({ type: 'stdio', state: 'open', attempt: 0 });
+
+    const events: ControlEvent[] = [];
+    await client.watch((event) => events.push(event));
+    process.kill(transport.pid as number, 'SIGKILL');
+    await waitFor(
+      () =>
+        transport.state === 'open' &&
+        events.some((e) => e.method === 'journal.entry' && e.params.kind === 'attempt'),
+      {
+        message: 'no live entries',
+      },
+    );
+    const states = events.flatMap((event) =>
+      event.method === 'journal.entry' && event.params.kind === 'state' ? [event.params.to] : [],
+    );
+    expect(states).toEqual(['reconnecting', 'connecting', 'open']);
+    const journal = await client.journal({ limit: 3 });
+    expect(journal.map((entry) => entry.seq)).toEqual([5, 6, 7]);
+
+    await transport.close();
+    expect(existsSync(path)).toBe(false);
+    await client.closed;
+  });
+
+  it('publishes every server of a supervisor on one socket', async () => {
+    const supervisor = createSupervisor({
+      servers: { a: fixture(), b: fixture() },
+      control: { name: 'fleet' },
+    });
+    cleanups.push(() => supervisor.close());
+    await supervisor.start();
+    const [agent] = findAgents('fleet');
+    const client = await attachAgent(agent as NonNullable<typeof agent>);
+    cleanups.push(() => client.close());
+    const { connections } = await client.status();
+    expect(connections.map((connection) => [connection.name, connection.state])).toEqual([
+      ['a', 'open'],
+      ['b', 'open'],
+    ]);
+    await supervisor.close();
+    expect(readdirSync(dir())).toEqual([]);
+  });
+
+  it('stays off unless asked, and LIFELINE_CONTROL=1 asks', async () => {
+    const off = open(fixture());
+    await off.start();
+    expect(listAgents()).toEqual([]);
+    process.env.LIFELINE_CONTROL = '1';
+    cleanups.push(() => delete process.env.LIFELINE_CONTROL);
+    const on = open(fixture());
+    await on.start();
+    expect(listAgents()).toHaveLength(1);
+  });
+});
+
+describe('the folder and stale sockets', () => {
+  it('removes the sockets of processes that no longer run, and of a pid that refuses', async () => {
+    mkdirSync(dir(), { mode: 0o700 });
+    const dead = join(dir(), socketFileName(2 ** 22 + 17, 'ghost'));
+    writeFileSync(dead, '');
+    const refusing = join(dir(), socketFileName(process.pid, 'refusing'));
+    writeFileSync(refusing, '');
+    const agents = listAgents();
+    expect(existsSync(dead)).toBe(false);
+    expect(agents.map((agent) => agent.name)).toEqual(['refusing']);
+    await expect(attachAgent(agents[0] as NonNullable<(typeof agents)[0]>)).rejects.toThrow(ControlError);
+    expect(existsSync(refusing)).toBe(false);
+  });
+
+  it('refuses a folder others can enter', () => {
+    const open = join(runtimeDir, 'shared');
+    mkdirSync(open);
+    chmodSync(open, 0o755);
+    expect(() => ensureControlDir(open)).toThrow(/is open to others/);
+  });
+});
