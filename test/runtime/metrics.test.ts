@@ -18,6 +18,7 @@ import { CONNECTION_LOST_RPC_CODE, ErrorCode } from '../../src/errors.js';
 import { MetricName } from '../../src/runtime/metrics/instruments.js';
 import type { MeterLike } from '../../src/runtime/metrics/otel.js';
 import { createTransport, type LifelineTransport } from '../../src/runtime/transport.js';
+import { createSupervisor, type Supervisor } from '../../src/supervisor/index.js';
 import { fixturePath, isAlive, readPids, removeTempFiles, tempFile, waitFor } from '../helpers/processes.js';
 
 // The real API's Meter fits the part of it lifeline calls (checked by the compiler).
@@ -46,9 +47,11 @@ afterAll(async () => {
 
 const transports: LifelineTransport[] = [];
 const clients: Client[] = [];
+const supervisors: Supervisor[] = [];
 
 afterEach(async () => {
   await Promise.allSettled(clients.splice(0).map((client) => client.close()));
+  await Promise.allSettled(supervisors.splice(0).map((supervisor) => supervisor.close()));
   await Promise.allSettled(transports.splice(0).map((transport) => transport.close()));
 });
 
@@ -224,6 +227,21 @@ describe('metrics through @opentelemetry/api', () => {
     await client.callTool({ name: 'echo', arguments: { message: 'unseen' } });
     const text = JSON.stringify([...(await collect())]);
     expect(text).not.toContain('unregistered');
+  });
+
+  it("labels a supervisor's connections with their servers' names", async () => {
+    const server = { command: process.execPath, args: [fixturePath('stdio-server.mjs')] };
+    const supervisor = createSupervisor({ servers: { alpha: server, beta: server } });
+    supervisors.push(supervisor);
+    await supervisor.start();
+    const collected = await collect();
+    for (const name of ['alpha', 'beta'])
+      expect(
+        pointValue(collected, MetricName.connectionCount, {
+          'lifeline.server.name': name,
+          'lifeline.connection.state': 'open',
+        }),
+      ).toBe(1);
   });
 
   it('names a server without its URL credentials, path or query', async () => {
