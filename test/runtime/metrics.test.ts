@@ -229,6 +229,53 @@ describe('metrics through @opentelemetry/api', () => {
     expect(text).not.toContain('unregistered');
   });
 
+  it('counts the failures lifeline answers itself: a full queue, and a close with requests waiting', async () => {
+    // A server that exits at once: the connection never opens, and requests wait in a queue of one.
+    const transport = createTransport({
+      command: process.execPath,
+      args: [fixturePath('stdio-server.mjs')],
+      env: { FIXTURE_MODE: 'exit-at-start' },
+      name: 'never-up',
+      queue: { maxMessages: 1 },
+      reconnect: { initialDelayMs: 50, jitter: 0 },
+    });
+    transports.push(transport);
+    const answers: unknown[] = [];
+    transport.onmessage = (message) => answers.push(message);
+    void transport.start().catch(() => {});
+    // Down again after a retry: one reconnect attempt at least.
+    await waitFor(() => transport.state === 'reconnecting' && transport.status.attempt >= 2, {
+      timeoutMs: 3000,
+      message: 'no retry',
+    });
+    await transport.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    await expect(transport.send({ jsonrpc: '2.0', id: 2, method: 'tools/list' })).rejects.toMatchObject({
+      code: ErrorCode.QueueFull,
+    });
+    expect(pointValue(await collect(), MetricName.queueLength, { 'lifeline.server.name': 'never-up' })).toBe(
+      1,
+    );
+    await transport.close();
+    expect(answers).toHaveLength(1);
+
+    const collected = await collect();
+    const server = { 'lifeline.server.name': 'never-up', 'mcp.method.name': 'tools/list' };
+    expect(
+      pointValue(collected, MetricName.requestFailures, { ...server, 'error.type': ErrorCode.QueueFull }),
+    ).toBe(1);
+    expect(
+      pointValue(collected, MetricName.requestFailures, {
+        ...server,
+        'error.type': ErrorCode.Closed,
+        'rpc.response.status_code': String(CONNECTION_LOST_RPC_CODE),
+      }),
+    ).toBe(1);
+    expect(pointValue(collected, MetricName.queueLength, { 'lifeline.server.name': 'never-up' })).toBe(0);
+    expect(
+      pointValue(collected, MetricName.reconnects, { 'lifeline.server.name': 'never-up' }),
+    ).toBeGreaterThan(0);
+  });
+
   it("labels a supervisor's connections with their servers' names", async () => {
     const server = { command: process.execPath, args: [fixturePath('stdio-server.mjs')] };
     const supervisor = createSupervisor({ servers: { alpha: server, beta: server } });
