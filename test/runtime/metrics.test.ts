@@ -20,6 +20,7 @@ import type { MeterLike } from '../../src/runtime/metrics/otel.js';
 import { createTransport, type LifelineTransport } from '../../src/runtime/transport.js';
 import { createSupervisor, type Supervisor } from '../../src/supervisor/index.js';
 import { fixturePath, isAlive, readPids, removeTempFiles, tempFile, waitFor } from '../helpers/processes.js';
+import { startWsFixture, stopAll } from '../peers/index.js';
 
 // The real API's Meter fits the part of it lifeline calls (checked by the compiler).
 const fits: (meter: Meter) => MeterLike = (meter) => meter;
@@ -53,6 +54,7 @@ afterEach(async () => {
   await Promise.allSettled(clients.splice(0).map((client) => client.close()));
   await Promise.allSettled(supervisors.splice(0).map((supervisor) => supervisor.close()));
   await Promise.allSettled(transports.splice(0).map((transport) => transport.close()));
+  await stopAll();
 });
 
 interface Point {
@@ -274,6 +276,28 @@ describe('metrics through @opentelemetry/api', () => {
     expect(
       pointValue(collected, MetricName.reconnects, { 'lifeline.server.name': 'never-up' }),
     ).toBeGreaterThan(0);
+  });
+
+  it("times a WebSocket heartbeat (the link's own ping) and names the transport tcp", async () => {
+    const peer = await startWsFixture();
+    const transport = createTransport({
+      url: peer.url,
+      name: 'ws-fixture',
+      heartbeat: { intervalMs: 100, timeoutMs: 2000 },
+    });
+    transports.push(transport);
+    await transport.start();
+    const server = { 'lifeline.server.name': 'ws-fixture', 'network.transport': 'tcp' };
+    await waitFor(
+      async () => histogram(pointValue(await collect(), MetricName.heartbeatDuration, server)).count >= 2,
+      { timeoutMs: 3000, message: 'no WebSocket heartbeat recorded' },
+    );
+    expect(
+      pointValue(await collect(), MetricName.connectionCount, {
+        ...server,
+        'lifeline.connection.state': 'open',
+      }),
+    ).toBe(1);
   });
 
   it("labels a supervisor's connections with their servers' names", async () => {
