@@ -1,9 +1,12 @@
 /**
- * `lifeline status`: connects to every configured server under one supervisor, waits until
+ * `lifeline status`: the connections of the running agents (processes that publish them on a
+ * control socket; `--attach PID|NAME` picks some). With `--probe`, or when no agent runs, it
+ * connects to every configured server itself under one supervisor, waits until
  * each has opened, failed, or failed its first attempt (or `--timeout`), pings the open ones,
  * prints one line per server, and closes them all. Exit code 0 when every server is open.
  */
 
+import { ATTACH_USAGE, agentsToShow, showAgents } from './agents.js';
 import {
   type Command,
   EXIT_FAILURE,
@@ -13,6 +16,7 @@ import {
   logLevelOf,
   logUsage,
   parseCommandArgs,
+  UsageError,
   wholeNumber,
 } from './args.js';
 import { Fleet, jsonRow, readConfig, renderTable, stateText } from './fleet.js';
@@ -22,9 +26,15 @@ import { loadClient, withTimeout } from './sdk.js';
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 const usage = [
-  'Usage: lifeline status [--config FILE] [--json] [--timeout MS] [--verbose]',
+  'Usage: lifeline status [--attach PID|NAME] [--json]',
+  '       lifeline status --probe [--config FILE] [--json] [--timeout MS] [--verbose]',
   '',
-  'Connects to every server of the config file under one supervisor, waits until each one has',
+  'Shows the connections of the running agents: processes that publish them on a control socket',
+  '(lifeline bridge does by default; an agent with control: true or LIFELINE_CONTROL=1), one table',
+  'per agent. Nothing is connected: the agent says what its own connections are doing.',
+  '',
+  'With --probe, or when no agent runs, it connects to every server of the config file itself',
+  'under one supervisor instead, waits until each one has',
   'opened, failed, or failed an attempt and is waiting to retry, and prints its state, retry',
   'count, next retry time, last error and round-trip time (of an MCP ping). Nothing keeps',
   'running: every connection is closed before it exits.',
@@ -33,9 +43,11 @@ const usage = [
   'needed); nobody is asked to sign in here: a server that needs it shows "authorization required".',
   '',
   'Options:',
+  ...ATTACH_USAGE,
   '  --config FILE      The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
   '                     then the Claude Desktop file)',
-  '  --json             Print a JSON array, one object per server, on stdout',
+  '  --json             Print a JSON array, one object per server, on stdout (with pid and agent',
+  "                     for an agent's connections)",
   `  --timeout MS       Longest wait for the servers to settle (default ${DEFAULT_TIMEOUT_MS})`,
   ...logUsage(),
   '  -h, --help         Show this help',
@@ -54,11 +66,21 @@ export const statusCommand: Command = {
       config: { type: 'string' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },
+      attach: { type: 'string' },
+      probe: { type: 'boolean' },
       ...LOG_OPTIONS,
     });
     if (args.help) {
       process.stdout.write(usage);
       return EXIT_OK;
+    }
+    const attach = args.values.attach as string | undefined;
+    if (args.values.probe === true && attach !== undefined)
+      throw new UsageError('--attach shows a running agent; --probe connects instead: give one of them');
+    if (args.values.probe !== true) {
+      const agents = agentsToShow(attach);
+      if (agents !== undefined) return showAgents(agents, args.values.json === true);
+      process.stderr.write('lifeline status: no agent is running; connecting to the configured servers\n');
     }
     const timeoutMs = wholeNumber(args.values.timeout, 'timeout', DEFAULT_TIMEOUT_MS);
     const logger = commandLogger(logLevelOf(args.values, 'silent'));

@@ -1,10 +1,13 @@
 /**
- * `lifeline watch`: every configured server under one supervisor, live. On a terminal the
+ * `lifeline watch`: the running agents' connections, live (one line or JSON object per state
+ * change, through their control sockets); with `--probe`, or when no agent runs, every
+ * configured server under one supervisor, live. On a terminal the
  * status table is redrawn in place (the next-retry countdown ticks); in a pipe, one line per
  * state change; with `--json`, one JSON object per change. Runs until Ctrl-C, SIGTERM or
  * `--duration`, then closes every connection.
  */
 
+import { ATTACH_USAGE, agentsToShow, watchAgents } from './agents.js';
 import {
   type Command,
   EXIT_OK,
@@ -12,6 +15,7 @@ import {
   logLevelOf,
   logUsage,
   parseCommandArgs,
+  UsageError,
   wholeNumber,
 } from './args.js';
 import { Fleet, type FleetRow, jsonRow, readConfig, renderTable, stateText } from './fleet.js';
@@ -22,15 +26,22 @@ const DEFAULT_PING_MS = 5000;
 const REDRAW_MS = 250;
 
 const usage = [
-  'Usage: lifeline watch [--config FILE] [--json] [--interval MS] [--duration MS] [--verbose]',
+  'Usage: lifeline watch [--attach PID|NAME] [--json] [--duration MS]',
+  '       lifeline watch --probe [--config FILE] [--json] [--interval MS] [--duration MS] [--verbose]',
   '',
-  'Connects to every server of the config file under one supervisor and shows their states',
+  "Follows the running agents' connections (processes that publish them on a control socket, as",
+  'lifeline bridge does): their states now, then one line per state change, with the error that',
+  'caused it. Stops when every watched agent has ended.',
+  '',
+  'With --probe, or when no agent runs, it connects to every server of the config file under one',
+  'supervisor instead and shows their states',
   'live: state, retry count, next retry time, last error and round-trip time. On a terminal the',
   'table is redrawn in place; otherwise one line is printed per state change.',
   'Remote servers use the stored sign-ins (lifeline auth login); a server that needs one shows',
   '"authorization required".',
   '',
   'Options:',
+  ...ATTACH_USAGE,
   '  --config FILE      The mcpServers / servers file (default: ./mcp.json, ./.vscode/mcp.json,',
   '                     then the Claude Desktop file)',
   '  --json             One JSON object per state change on stdout (NDJSON)',
@@ -54,6 +65,8 @@ export const watchCommand: Command = {
       json: { type: 'boolean' },
       interval: { type: 'string' },
       duration: { type: 'string' },
+      attach: { type: 'string' },
+      probe: { type: 'boolean' },
       ...LOG_OPTIONS,
     });
     if (args.help) {
@@ -62,6 +75,14 @@ export const watchCommand: Command = {
     }
     const pingMs = wholeNumber(args.values.interval, 'interval', DEFAULT_PING_MS);
     const durationMs = wholeNumber(args.values.duration, 'duration', Number.POSITIVE_INFINITY);
+    const attach = args.values.attach as string | undefined;
+    if (args.values.probe === true && attach !== undefined)
+      throw new UsageError('--attach follows a running agent; --probe connects instead: give one of them');
+    if (args.values.probe !== true) {
+      const agents = agentsToShow(attach);
+      if (agents !== undefined) return watchAgents(agents, args.values.json === true, stopSignal(durationMs));
+      process.stderr.write('lifeline watch: no agent is running; connecting to the configured servers\n');
+    }
     const logger = commandLogger(logLevelOf(args.values, 'silent'));
     const loaded = readConfig(args.values.config as string | undefined);
     const Client = await loadClient();
@@ -97,6 +118,15 @@ export const watchCommand: Command = {
     return EXIT_OK;
   },
 };
+
+/** Resolves on Ctrl-C, SIGTERM or after `durationMs`. */
+function stopSignal(durationMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    if (Number.isFinite(durationMs)) setTimeout(resolve, durationMs).unref();
+  });
+}
 
 interface View {
   /** Something changed that is not a state change (a round-trip time). */

@@ -3,7 +3,7 @@
 // the same time, and a build newer than every source is reused).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,25 @@ export interface RunOptions {
   signal?: { name: NodeJS.Signals; when: RegExp };
 }
 
-/** The environment of a CLI run: no colors. */
+let runtimeDir: string | undefined;
+
+/**
+ * A private runtime folder for this test file's CLI runs: bridges publish their control sockets
+ * there, and `status` / `watch` see only the agents this file started, never another file's.
+ */
+function testRuntimeDir(): string {
+  runtimeDir ??= mkdtempSync(join(tmpdir(), 'lifeline-runtime-'));
+  return runtimeDir;
+}
+
+/** The environment of a CLI run: no colors, a runtime folder of the test file's own. */
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    XDG_RUNTIME_DIR: testRuntimeDir(),
+    ...extra,
+  };
   delete env.FORCE_COLOR;
   return env;
 }

@@ -13,7 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { attachAgent, findAgents } from '../../src/observe/control/client.js';
 import type { AgentStatus, ControlEvent } from '../../src/observe/control/protocol.js';
-import { buildCli, cli, cliEnv, repoRoot } from '../helpers/cli.js';
+import { buildCli, cli, cliEnv, lifeline, repoRoot } from '../helpers/cli.js';
 import {
   fixturePath,
   isAlive,
@@ -91,6 +91,36 @@ describe('lifeline bridge publishes its connection', () => {
     expect(seen?.status?.connections).toHaveLength(1);
     expect(seen?.status?.connections[0]).toMatchObject({ type: 'stdio', state: 'open', attempt: 0 });
 
+    // `lifeline status` from another process: the bridge's connection, not one of its own.
+    const status = await lifeline(['status', '--json'], { env: cliEnv({ XDG_RUNTIME_DIR: runtimeDir }) });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual([
+      expect.objectContaining({ pid: bridgePid, type: 'stdio', state: 'open', attempt: 0 }),
+    ]);
+    const table = await lifeline(['status', '--attach', String(bridgePid)], {
+      env: cliEnv({ XDG_RUNTIME_DIR: runtimeDir }),
+    });
+    expect(table.stdout).toMatch(new RegExp(`agent ${bridgePid} .*1 connection`));
+    expect(table.stdout).toMatch(/stdio\s+open/);
+
+    // `lifeline watch --json` from another process, running while the target dies and comes back.
+    const watch = spawn(process.execPath, [cli, 'watch', '--json', '--attach', String(bridgePid)], {
+      env: cliEnv({ XDG_RUNTIME_DIR: runtimeDir }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => watch.exitCode === null && watch.kill('SIGKILL'));
+    let watched = '';
+    watch.stdout.on('data', (chunk: Buffer) => {
+      watched += chunk.toString();
+    });
+    const watchedStates = (): string[] =>
+      watched
+        .trim()
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => (JSON.parse(line) as { state: string }).state);
+    await waitFor(() => watchedStates().length === 1, { message: `watch printed nothing: ${watched}` });
+
     const [agent] = findAgents(bridgePid, { dir: join(runtimeDir, 'lifeline') });
     if (agent === undefined) throw new Error('the bridge is not listed');
     expect(statSync(agent.path).mode & 0o777).toBe(0o600);
@@ -108,6 +138,13 @@ describe('lifeline bridge publishes its connection', () => {
       );
     await waitFor(() => states().includes('open'), { message: `no outage seen: ${JSON.stringify(events)}` });
     expect(states()).toEqual(['reconnecting', 'connecting', 'open']);
+    await waitFor(() => watchedStates().length === 4, { message: `watch missed the outage: ${watched}` });
+    expect(watchedStates()).toEqual(['open', 'reconnecting', 'connecting', 'open']);
+    const outageLine = JSON.parse(watched.trim().split('\n')[1] as string) as Record<string, unknown>;
+    expect(outageLine).toMatchObject({ pid: bridgePid, error: { code: 'LIFELINE_ERR_PROCESS_EXIT' } });
+    const watchExit = new Promise<number | null>((resolve) => watch.on('exit', (code) => resolve(code)));
+    watch.kill('SIGINT');
+    expect(await watchExit).toBe(0);
     const outage = events.find((event) => event.method === 'journal.entry' && event.params.kind === 'state');
     expect(outage?.params).toMatchObject({ error: { code: 'LIFELINE_ERR_PROCESS_EXIT' } });
     // The session is back for the host: a call goes through.

@@ -43,7 +43,6 @@ export class TransportObserver implements ControlSource {
     this.#transport = transport;
     // Made before the connection actor, which starts idle.
     this.#state = 'idle';
-    let warned = false;
     this.journal =
       config.journal === undefined
         ? undefined
@@ -52,17 +51,14 @@ export class TransportObserver implements ControlSource {
             config: config.journal,
             now,
             secrets: config.secrets,
-            onFileError: (error) => {
-              // Once: a full disk must not fill the log as well.
-              if (warned) return;
-              warned = true;
+            // The file reports a failing disk once until a write succeeds again.
+            onFileError: (error) =>
               log.warn(
                 `journal file ${config.journal?.file ?? ''} cannot be written; entries stay in memory`,
                 {
                   error: error.message,
                 },
-              );
-            },
+              ),
           });
   }
 
