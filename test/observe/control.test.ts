@@ -123,6 +123,26 @@ describe('the folder and stale sockets', () => {
     expect(existsSync(refusing)).toBe(false);
   });
 
+  it('shortens the name to keep the socket path within the limit of a Unix socket', async () => {
+    const deep = join(runtimeDir, 'd'.repeat(100 - runtimeDir.length - 24));
+    mkdirSync(deep, { mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = deep;
+    const transport = open(fixture({}, { control: { name: 'a-rather-long-agent-name-for-a-socket' } }));
+    await transport.start();
+    const [agent] = listAgents();
+    expect(agent?.path.length).toBeLessThanOrEqual(103);
+    expect('a-rather-long-agent-name-for-a-socket'.startsWith(agent?.name ?? 'x')).toBe(true);
+    const client = await attachAgent(agent as NonNullable<typeof agent>);
+    cleanups.push(() => client.close());
+    expect((await client.status()).connections).toHaveLength(1);
+  });
+
+  it('finds an agent by the name it was given, as its socket spells it', async () => {
+    const transport = open(fixture({}, { control: { name: 'my agent' } }));
+    await transport.start();
+    expect(findAgents('my agent').map((agent) => agent.name)).toEqual(['my-agent']);
+  });
+
   it('refuses a folder others can enter', () => {
     const open = join(runtimeDir, 'shared');
     mkdirSync(open);

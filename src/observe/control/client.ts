@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ControlError } from '../../errors.js';
 import type { JournalRecord } from '../journal/entry.js';
-import { controlDir, parseSocketFileName } from './paths.js';
+import { controlDir, parseSocketFileName, socketLabel } from './paths.js';
 import {
   type AgentStatus,
   CONTROL_PROTOCOL,
@@ -87,7 +87,9 @@ export function findAgents(which: string | number, options: ControlClientOptions
   const agents = listAgents(options);
   const text = String(which);
   if (/^\d+$/.test(text)) return agents.filter((agent) => agent.pid === Number(text));
-  return agents.filter((agent) => agent.name === text);
+  // As the socket's name carries it: `--attach "my agent"` finds `my-agent`.
+  const label = socketLabel(text);
+  return agents.filter((agent) => agent.name === text || agent.name === label);
 }
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void; timer: NodeJS.Timeout };

@@ -32,6 +32,9 @@ export interface ControlSource {
   readonly journal: ConnectionJournal | undefined;
 }
 
+/** The longest socket path used (macOS allows 104 bytes with the terminating zero, Linux 108). */
+const MAX_SOCKET_PATH = 103;
+
 /** Bytes a client may leave unread before it is cut off. */
 const MAX_UNREAD_BYTES = 1024 * 1024;
 
@@ -52,8 +55,11 @@ class ControlServer {
   readonly #onSignal = (signal: NodeJS.Signals): void => this.#signalled(signal);
 
   constructor(options: ResolvedControl, onError: (error: Error) => void) {
-    const name = socketLabel(options.name ?? defaultControlName());
     const dir = ensureControlDir(controlDir());
+    // A Unix socket's path has a hard limit (104 bytes on macOS, whose temp folder is long):
+    // the name gives way first.
+    const room = MAX_SOCKET_PATH - join(dir, `${process.pid}..sock`).length;
+    const name = socketLabel(options.name ?? defaultControlName()).slice(0, Math.max(1, room));
     this.path = join(dir, socketFileName(process.pid, name));
     this.hello = {
       protocol: CONTROL_PROTOCOL,
@@ -68,6 +74,8 @@ class ControlServer {
     this.#server.on('error', (error) => {
       onError(error);
       this.close();
+      // The next connection to publish tries again with a new server.
+      if (current === this) current = undefined;
     });
     this.#server.listen(this.path, () => {
       // The folder is already 0700; the socket is 0600 as well, in case the folder is ever shared.
