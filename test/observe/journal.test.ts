@@ -67,6 +67,30 @@ describe('the journal ring', () => {
     expect(journal.size).toBe(3);
   });
 
+  it('keeps heartbeats in a ring of their own, so they never push state changes out', () => {
+    const journal = new ConnectionJournal({
+      name: 'x',
+      config: { ...DEFAULT_JOURNAL, entries: 4 },
+      now: () => 1,
+      secrets: [],
+    });
+    journal.record({ kind: 'state', from: 'idle', to: 'connecting', attempt: 0 });
+    journal.record({ kind: 'state', from: 'connecting', to: 'open', attempt: 0 });
+    for (let i = 0; i < 100; i += 1) journal.record({ kind: 'heartbeat', rttMs: i });
+    journal.record({ kind: 'attempt', attempt: 1 });
+    expect(kinds(journal.entries())).toEqual([
+      'idle->connecting',
+      'connecting->open',
+      'heartbeat',
+      'heartbeat',
+      'heartbeat',
+      'heartbeat',
+      'attempt',
+    ]);
+    expect(journal.entries(2).map((entry) => entry.seq)).toEqual([102, 103]);
+    expect(journal.capacity).toBe(8);
+  });
+
   it('records a stdio connection killed and back: states, the error, the attempt, on the injected clock', async () => {
     const clock = steppedClock(1_000_000);
     const transport = open(fixture({}, { clock, reconnect: { initialDelayMs: 30, jitter: 0 } }));

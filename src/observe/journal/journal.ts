@@ -22,10 +22,18 @@ export interface ConnectionJournalOptions {
   onFileError?(error: Error): void;
 }
 
+/**
+ * Heartbeat entries kept at most, in a ring of their own: a link probed every 30 s would
+ * otherwise push every state change out of a 256-entry ring within about two hours, and the
+ * night's outages are what an operator comes for.
+ */
+export const MAX_HEARTBEAT_ENTRIES = 32;
+
 export class ConnectionJournal {
   readonly name: string;
   readonly secrets: readonly string[];
   readonly #ring: JournalRing;
+  readonly #beats: JournalRing;
   readonly #options: ConnectionJournalOptions;
   readonly #listeners = new Set<(entry: JournalEntry) => void>();
   #seq = 0;
@@ -36,23 +44,24 @@ export class ConnectionJournal {
     this.secrets = options.secrets;
     this.#options = options;
     this.#ring = new JournalRing(options.config.entries);
+    this.#beats = new JournalRing(Math.min(MAX_HEARTBEAT_ENTRIES, options.config.entries));
   }
 
   /** Entries kept in memory now. */
   get size(): number {
-    return this.#ring.size;
+    return this.#ring.size + this.#beats.size;
   }
 
   /** Entries kept in memory at most. */
   get capacity(): number {
-    return this.#ring.capacity;
+    return this.#ring.capacity + this.#beats.capacity;
   }
 
   /** Records one event; returns the entry. */
   record(event: JournalEvent): JournalEntry {
     this.#seq += 1;
     const entry = { t: this.#options.now(), seq: this.#seq, ...event } as JournalEntry;
-    this.#ring.push(entry);
+    (entry.kind === 'heartbeat' ? this.#beats : this.#ring).push(entry);
     const path = this.#options.config.file;
     if (path !== undefined) {
       this.#file ??= acquireJournalFile(path, {
@@ -80,7 +89,10 @@ export class ConnectionJournal {
 
   /** The entries kept, oldest first (the newest `limit` when given). */
   entries(limit?: number): JournalEntry[] {
-    return this.#ring.entries(limit);
+    const events = this.#ring.entries(limit);
+    if (this.#beats.size === 0) return events;
+    const merged = [...events, ...this.#beats.entries(limit)].sort((a, b) => a.seq - b.seq);
+    return limit === undefined ? merged : merged.slice(-limit);
   }
 
   /** Hears every entry from now on; returns the unsubscribe function. */
