@@ -69,15 +69,17 @@ function make() {
 const before = heap();
 const empty = Array.from({ length: connections }, make);
 const afterEmpty = heap();
-for (const journal of empty) fill(journal, capacity);
+// Enough to fill both rings (heartbeats have one of their own, of at most 32).
+for (const journal of empty) fill(journal, 2 * capacity);
 const afterFull = heap();
+const held = empty.reduce((sum, journal) => sum + journal.size, 0);
 // Twice the capacity: the ring drops the oldest, so memory must not grow further.
-for (const journal of empty) fill(journal, capacity);
+for (const journal of empty) fill(journal, 2 * capacity);
 const afterOverflow = heap();
 
 const perEmpty = (afterEmpty - before) / connections;
 const perFull = (afterFull - before) / connections;
-const perEntry = (afterFull - afterEmpty) / (connections * capacity);
+const perEntry = (afterFull - afterEmpty) / held;
 const growth = (afterOverflow - afterFull) / connections;
 console.log(
   JSON.stringify(
@@ -85,6 +87,7 @@ console.log(
       node: process.version,
       connections,
       capacity,
+      entriesHeldPerJournal: held / connections,
       bytesPerEmptyJournal: Math.round(perEmpty),
       bytesPerEntry: Math.round(perEntry),
       bytesPerFullJournal: Math.round(perFull),
