@@ -166,6 +166,25 @@ describe('lifeline bridge publishes its connection', () => {
   });
 });
 
+describe('lifeline bridge with LIFELINE_CONTROL=0', () => {
+  it('publishes nothing', async () => {
+    const runtimeDir = privateRuntimeDir();
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, 'bridge', '--', process.execPath, fixturePath('stdio-server.mjs')],
+      env: stringEnv({ XDG_RUNTIME_DIR: runtimeDir, LIFELINE_CONTROL: '0' }),
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'desktop-host', version: '1.0.0' });
+    await client.connect(transport);
+    cleanups.push(() => client.close());
+    await client.ping();
+    expect(existsSync(join(runtimeDir, 'lifeline')) ? readdirSync(join(runtimeDir, 'lifeline')) : []).toEqual(
+      [],
+    );
+  });
+});
+
 describe('a plain agent', () => {
   it('removes its socket on SIGTERM and still dies of it', async () => {
     const runtimeDir = privateRuntimeDir();

@@ -97,12 +97,15 @@ describe('publishing', () => {
     expect(readdirSync(dir())).toEqual([]);
   });
 
-  it('stays off unless asked, and LIFELINE_CONTROL=1 asks', async () => {
+  it('stays off unless asked; LIFELINE_CONTROL=1 asks, and control: false still refuses', async () => {
     const off = open(fixture());
     await off.start();
     expect(listAgents()).toEqual([]);
     process.env.LIFELINE_CONTROL = '1';
     cleanups.push(() => delete process.env.LIFELINE_CONTROL);
+    const refused = open(fixture({}, { control: false }));
+    await refused.start();
+    expect(listAgents()).toEqual([]);
     const on = open(fixture());
     await on.start();
     expect(listAgents()).toHaveLength(1);
