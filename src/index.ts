@@ -94,6 +94,7 @@ export {
   type ControlEvent,
   type Hello,
 } from './observe/control/protocol.js';
+export { controlSocketPath } from './observe/control/server.js';
 export type {
   AttemptEntry,
   ErrorEntry,

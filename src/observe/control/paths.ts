@@ -35,6 +35,9 @@ function checkPrivate(path: string): string | undefined {
  * @throws {ControlError} when the folder cannot be made private.
  */
 export function ensureControlDir(dir: string): string {
+  // Windows has named pipes, not Unix sockets in a folder whose mode keeps others out.
+  if (process.platform === 'win32')
+    throw new ControlError('the control socket is not available on Windows yet');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
