@@ -76,7 +76,12 @@ export class Fleet {
     const flags = signInFlags({});
     this.#signIns = loaded.servers.map((server) => withSignIn(server, flags, quiet));
     this.supervisor = createSupervisor({
-      servers: this.#signIns.map(({ target }) => ({ name: target.name, config: target.config })),
+      // Probing connections are no agent's: `status` would otherwise list its own (or another
+      // `watch --probe`'s) connections as a running agent's.
+      servers: this.#signIns.map(({ target }) => ({
+        name: target.name,
+        config: { ...target.config, control: false },
+      })),
       defaults: loaded.defaults,
       ...(logger === undefined ? {} : { logger }),
     });
