@@ -51,6 +51,7 @@ class ControlServer {
   readonly #server: Server;
   readonly #sources = new Map<ControlSource, () => void>();
   readonly #clients = new Set<Client>();
+  #closed = false;
   readonly #onExit = (): void => this.#unlink();
   readonly #onSignal = (signal: NodeJS.Signals): void => this.#signalled(signal);
 
@@ -111,6 +112,8 @@ class ControlServer {
   }
 
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     for (const client of this.#clients) client.socket.destroy();
     this.#clients.clear();
     this.#server.close();
