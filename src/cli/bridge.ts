@@ -41,7 +41,8 @@ async function runBridge(target: ResolvedTarget, level: LogLevel, signIn: SignIn
   // Published on the control socket unless the config or LIFELINE_CONTROL=0 says otherwise:
   // `lifeline status` and `watch` show what the desktop host's bridge is doing.
   const control = config.control ?? (process.env[CONTROL_ENV] === '0' ? false : { name: target.name });
-  const transport = createTransport({ ...config, logger, control });
+  // Named as the target is (a config file's server name): the journal and `lifeline status` show it.
+  const transport = createTransport({ ...config, name: config.name ?? target.name, logger, control });
   const forget = onEarlyExit(() => Promise.all([transport.close(), signed.close()]));
   // The host's `initialize` waits inside the transport while the user signs in; stdout stays protocol only.
   reportSignIn(transport, target.name, signIn.signInTimeoutMs, (line) =>

@@ -5,7 +5,7 @@
 // dies of it, and leaves no socket behind.
 
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -182,6 +182,49 @@ describe('lifeline bridge with LIFELINE_CONTROL=0', () => {
     expect(existsSync(join(runtimeDir, 'lifeline')) ? readdirSync(join(runtimeDir, 'lifeline')) : []).toEqual(
       [],
     );
+  });
+});
+
+describe("lifeline bridge with the config file's lifeline block", () => {
+  it('publishes under lifeline.control.name, and writes lifeline.journal.file beside the config', async () => {
+    const runtimeDir = privateRuntimeDir();
+    const folder = tempFile('control-config');
+    mkdirSync(folder);
+    const config = join(folder, 'mcp.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        mcpServers: { echo: { command: process.execPath, args: [fixturePath('stdio-server.mjs')] } },
+        lifeline: { control: { name: 'desk' }, journal: { file: 'journal.jsonl' } },
+      }),
+    );
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, 'bridge', 'echo', '--config', config],
+      env: stringEnv({ XDG_RUNTIME_DIR: runtimeDir }),
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'desktop-host', version: '1.0.0' });
+    await client.connect(transport);
+    cleanups.push(() => client.close());
+    expect(findAgents('desk', { dir: join(runtimeDir, 'lifeline') }).map((agent) => agent.pid)).toEqual([
+      transport.pid,
+    ]);
+    await client.close();
+    await waitFor(
+      () =>
+        existsSync(join(folder, 'journal.jsonl')) &&
+        readFileSync(join(folder, 'journal.jsonl'), 'utf8').includes('"to":"idle"'),
+      {
+        message: 'no journal file',
+      },
+    );
+    const lines = readFileSync(join(folder, 'journal.jsonl'), 'utf8').trim().split('\n');
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      connection: 'echo',
+      kind: 'state',
+      to: 'connecting',
+    });
   });
 });
 
