@@ -33,7 +33,7 @@ const DEFAULT_CLOSE_DEADLINE_MS = 10_000;
  * (an actor transition, a socket or a process), and 1,000 in one turn held the event loop for
  * over 100 ms (docs/benchmarks.md, "1,000 connections in one process").
  */
-const START_SLICE = 32;
+const START_SLICE = 16;
 /** How often lifecycle changes reach the machine's context, at most (ms; see #report). */
 const REPORT_EVERY_MS = 100;
 
