@@ -20,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { releaseEngine } from './engine.js';
 import { formatSoakTable } from './table.js';
 import { openTarget, TRANSPORTS } from './targets.js';
 import { collectWarnings, errorText, takeWarnings } from './util.js';
@@ -214,6 +215,8 @@ if (options.sections.has('leak')) {
   }
 }
 
+// The soak's Docker target and the leak check share one engine: stopped here if this run started it.
+await releaseEngine();
 if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
 // An interrupted run proves nothing either way.
 process.exitCode = interrupted ? 130 : ok ? 0 : 1;
