@@ -10,7 +10,6 @@
 // by name here: `node --expose-gc bench/run.js websocket` (or any of the SECTIONS; several at
 // once). Without a name, all of them run.
 
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +20,7 @@ import { herdSection, scaleSection } from './fleet/main.js';
 import { httpSection } from './http/main.js';
 import { childPids } from './lib/children.js';
 import { measuredText, metText } from './lib/report.js';
+import { sourceRevision } from './lib/revision.js';
 import { round, sleep } from './lib/stats.js';
 import { stdioSection } from './stdio/main.js';
 import { SCENARIOS } from './stdio/setup.js';
@@ -50,24 +50,6 @@ const chosen = SECTIONS.filter((s) => picked.length === 0 || picked.includes(s.n
 const OUT_DIR = fileURLToPath(new URL('../.bench-out/', import.meta.url));
 const began = performance.now();
 const log = (/** @type {string} */ line) => console.error(line); // progress on stderr, tables on stdout
-
-/** The commit measured, and whether src/ had uncommitted changes (read-only git calls). */
-function sourceRevision() {
-  const git = (/** @type {string[]} */ ...args) =>
-    execFileSync('git', ['--no-optional-locks', ...args], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  try {
-    return {
-      commit: git('rev-parse', '--short', 'HEAD'),
-      srcDirty: git('status', '--porcelain', '--', 'src') !== '',
-    };
-  } catch {
-    return { commit: 'unknown', srcDirty: undefined };
-  }
-}
 
 const cpus = os.cpus();
 const machine = {

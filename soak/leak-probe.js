@@ -4,7 +4,7 @@
 // handles and requests by kind (process.getActiveResourcesInfo()), the listeners on the emitters
 // every connection shares (process, its stdout and stderr, the http/https global agents, which
 // dockerode's Engine client uses), and the heap after a forced GC. A sample is synchronous: the
-// probe itself must not open what it counts. Containers are counted apart (leak-docker.js),
+// probe itself must not open what it counts. Containers are counted apart (leak-targets.js),
 // before the sample, because asking the engine opens a socket.
 
 import { createHook } from 'node:async_hooks';

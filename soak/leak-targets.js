@@ -7,12 +7,17 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { Client as ClientV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
-import { prepareDocker } from './leak-docker.js';
+import { openEngine } from './engine.js';
 
 const FIXTURES = new URL('../test/fixtures/', import.meta.url);
+/** The label every container of the Docker transport carries (src/transports/docker/engine.ts). */
+const OWNER_LABEL = 'io.mcp-lifeline.owner';
 const fixture = (/** @type {string} */ name) => new URL(name, FIXTURES).pathname;
 /** How long a fixture server may take to listen. */
 const LISTEN_TIMEOUT_MS = 10_000;
@@ -40,7 +45,7 @@ const EXIT_TIMEOUT_MS = 3_000;
  * @property {ExpectedEra} expect the era the connection must end in, checked on the first cycle
  * @property {string} server what serves it, for the log
  * @property {(() => Promise<number>) | undefined} countContainers the engine's count of our containers
- * @property {() => Promise<void>} teardown stops the server (and an engine this run started)
+ * @property {() => Promise<void>} teardown stops the server
  */
 
 /**
@@ -214,24 +219,49 @@ export const TARGETS = [
   {
     id: 'docker',
     label: 'Docker',
-    prepare: async ({ log }) => {
-      const docker = await prepareDocker({ log });
-      if ('skipped' in docker) return docker;
+    prepare: async () => {
+      const engine = await openEngine();
+      if ('skipped' in engine) {
+        if (engine.required)
+          throw new Error(`the leak check must run on Docker here, but: ${engine.skipped}`);
+        return { skipped: engine.skipped };
+      }
+      // No keep-alive: the count's own socket must be closed before the descriptors are sampled.
+      const Dockerode = (await import('dockerode')).default;
+      const counter = new Dockerode(
+        /** @type {import('dockerode').DockerOptions} */ ({
+          socketPath: engine.socketPath,
+          agent: new http.Agent({ keepAlive: false }),
+        }),
+      );
+      const label = `${OWNER_LABEL}=${ownerId()}`;
       return {
         config: (name) => ({
           type: 'docker',
-          image: docker.image,
+          image: engine.image,
           network: 'none',
           stderr: 'ignore',
-          docker: { socketPath: docker.socketPath },
+          docker: { socketPath: engine.socketPath },
           name,
         }),
         client: v1Client,
         expect: LEGACY,
-        server: `test image ${docker.image}, one container per connection; ${docker.engine}`,
-        countContainers: docker.countContainers,
-        teardown: docker.stop,
+        server: `test image ${engine.image}, one container per connection; ${engine.description}`,
+        countContainers: async () =>
+          (await counter.listContainers({ all: true, filters: { label: [label] } })).length,
+        // The engine outlives the target (soak/run.js and leak.js release it at the end).
+        teardown: async () => {},
       };
     },
   },
 ];
+
+/**
+ * This process as the Docker transport's owner label names it, `<host>/<pid>/<process start>` (Linux:
+ * /proc/self/stat field 22): containers are counted by it, so one another process left on a shared
+ * engine never counts.
+ */
+function ownerId() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  return `${hostname()}/${process.pid}/${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+}

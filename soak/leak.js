@@ -8,13 +8,14 @@
 //
 //   npm run build --silent && node soak/leak.js [--cycles N] [--supervisor-cycles N] [transport ...]
 //
-// transports: stdio http-2025 http-2026 sse ws docker (default: all). Exit code 1 on any leak,
+// transports: stdio http-2025 http-2026 sse ws (or websocket) docker (default: all). Exit code 1 on any leak,
 // failed cycle or error. `npm run soak` runs it as its `leak` section (soak/run.js).
 
 import { realpathSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { releaseEngine } from './engine.js';
 import { directCycle, SUPERVISOR_SERVERS, supervisorCycle } from './leak-cycles.js';
 import {
   collectGarbage,
@@ -67,6 +68,9 @@ const MAX_ERRORS = 10;
 
 /** The transport ids, in table order. */
 export const LEAK_TRANSPORTS = TARGETS.map((target) => target.id);
+
+/** The soak's names for the same transports (`node soak/run.js leak websocket`). */
+const ALIASES = /** @type {Readonly<Record<string, string>>} */ ({ websocket: 'ws' });
 
 /**
  * A sample after the garbage is collected, with the engine's container count taken first (the
@@ -193,7 +197,10 @@ function emptyRow(spec, why) {
  * @returns {Promise<{ rows: LeakRow[], ok: boolean }>}
  */
 export async function runLeakCheck({ cycles = 1000, supervisorCycles, transports, log = console.log } = {}) {
-  const wanted = transports === undefined || transports.length === 0 ? LEAK_TRANSPORTS : transports;
+  const wanted =
+    transports === undefined || transports.length === 0
+      ? LEAK_TRANSPORTS
+      : transports.map((name) => ALIASES[name] ?? name);
   const unknown = wanted.filter((id) => !LEAK_TRANSPORTS.includes(id));
   if (unknown.length > 0)
     throw new Error(`unknown transport ${unknown.join(', ')} (known: ${LEAK_TRANSPORTS.join(', ')})`);
@@ -341,7 +348,7 @@ async function main() {
   if (cycles !== undefined) options.cycles = cycles;
   if (supervisorCycles !== undefined) options.supervisorCycles = supervisorCycles;
   const began = Date.now();
-  const { rows, ok } = await runLeakCheck(options);
+  const { rows, ok } = await runLeakCheck(options).finally(releaseEngine);
   console.log(`\n${formatLeakTable(rows)}\n`);
   console.log(
     `leak check ${ok ? 'passed' : 'FAILED'} in ${((Date.now() - began) / 1000).toFixed(0)} s (node ${process.version})`,

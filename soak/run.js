@@ -16,10 +16,11 @@
 // Ctrl-C ends the run early: no more faults, the calls still out are waited for, the table printed
 // (exit code 130).
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { describeRevision } from '../bench/lib/revision.js';
+import { releaseEngine } from './engine.js';
 import { formatSoakTable } from './table.js';
 import { openTarget, TRANSPORTS } from './targets.js';
 import { collectWarnings, errorText, takeWarnings } from './util.js';
@@ -92,21 +93,6 @@ function fail(message) {
   process.exit(2);
 }
 
-/** The commit measured, and whether src/ has uncommitted changes (read-only git calls). */
-function revision() {
-  const git = (/** @type {string[]} */ ...args) =>
-    execFileSync('git', ['--no-optional-locks', ...args], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  try {
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') === '' ? '' : ' + uncommitted src changes'}`;
-  } catch {
-    return 'unknown';
-  }
-}
-
 const options = parseArgs(process.argv.slice(2));
 const log = (/** @type {string} */ line) => console.error(line);
 collectWarnings(log);
@@ -120,7 +106,7 @@ process.on('SIGINT', () => {
 const machine = `node ${process.version}, ${os.cpus().length} CPUs, load average ${os
   .loadavg()
   .map((x) => x.toFixed(2))
-  .join(' ')}, commit ${revision()}`;
+  .join(' ')}, commit ${describeRevision()}`;
 /** @type {Record<string, unknown>} */
 const report = {
   command: `node soak/run.js ${process.argv.slice(2).join(' ')}`.trim(),
@@ -214,6 +200,8 @@ if (options.sections.has('leak')) {
   }
 }
 
+// The soak's Docker target and the leak check share one engine: stopped here if this run started it.
+await releaseEngine();
 if (options.json !== undefined) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
 // An interrupted run proves nothing either way.
 process.exitCode = interrupted ? 130 : ok ? 0 : 1;

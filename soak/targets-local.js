@@ -6,10 +6,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ensureSoakImage, findEngine } from './docker.js';
+import { openEngine } from './engine.js';
 import { instant, stall } from './faults.js';
 import { STDIO_SERVER } from './servers.js';
-import { errorText, isAlive, killQuietly, sleep } from './util.js';
+import { isAlive, killQuietly, sleep } from './util.js';
 
 /** The label our docker link puts on its containers (src/transports/docker/engine.ts): `<host>/<pid>/<start>`. */
 const OWNER_LABEL = 'io.mcp-lifeline.owner';
@@ -64,21 +64,13 @@ function dockerCliMissing(cli, dockerHost) {
  * @returns {Promise<Opened>}
  */
 export async function openDockerTarget({ log }) {
-  const engine = await findEngine();
+  const engine = await openEngine();
   if ('skipped' in engine) return { name: 'docker', skipped: engine.skipped };
-  log(`  docker: engine on ${engine.socketPath}${engine.startedHere ? ' (started for this run)' : ''}`);
-  let image;
-  try {
-    image = await ensureSoakImage(engine.docker);
-  } catch (error) {
-    await engine.stop();
-    return { name: 'docker', skipped: `the soak image could not be imported: ${errorText(error)}` };
-  }
-  const { docker, socketPath } = engine;
+  log(`  docker: ${engine.description}`);
+  const { docker, socketPath, image } = engine;
   const dockerHost = `unix://${socketPath}`;
   const anchorLabel = `${ANCHOR_LABEL}=${process.pid}`;
   const sdkSkipped = dockerCliMissing('docker', dockerHost);
-  const version = await docker.version();
 
   /** The running containers of the variant under test. @param {'ours' | 'sdk'} client */
   const containersOf = async (client) => {
@@ -129,10 +121,9 @@ export async function openDockerTarget({ log }) {
       await container.wait({ condition: 'not-running' }).catch(() => undefined);
       await instant(fault);
     },
-    async close() {
-      await engine.stop();
-    },
-    detail: `Docker Engine ${version.Version}, image ${image}`,
+    // The engine outlives the target: the leak check may use it next (soak/run.js releases it).
+    async close() {},
+    detail: `${engine.description}, image ${image}`,
   };
   return target;
 }

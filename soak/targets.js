@@ -8,7 +8,8 @@
 //   openTarget(name, { log })           a running target, or `{ name, skipped: reason }`
 //   target.ours()                       the transport part of a createTransport() configuration
 //   target.sdk()                        a fresh official SDK transport to the same server (or undefined)
-//   target.close()                      stops what the target started (servers, relay, nginx, engine)
+//   target.close()                      stops what the target started (servers, relay, nginx; the Docker
+//                                       engine outlives it: releaseEngine() in ./engine.js)
 
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -74,21 +75,44 @@ function ensureGlobalWebSocket() {
 }
 
 /**
+ * Our transport and its SDK anchor for a server's URL, by the protocol the server speaks.
+ * @type {Record<import('./servers.js').BackendKind, (url: string) => Pick<Target, 'ours' | 'sdk' | 'sdkName'>>}
+ */
+const CLIENTS = {
+  http: (url) => ({
+    ours: () => ({ type: 'http', url }),
+    sdk: () => new StreamableHTTPClientTransport(new URL(url)),
+    sdkName: 'StreamableHTTPClientTransport',
+  }),
+  sse: (url) => ({
+    ours: () => ({ type: 'sse', url }),
+    sdk: () => new SSEClientTransport(new URL(url)),
+    sdkName: 'SSEClientTransport',
+  }),
+  ws: (url) => ({
+    ours: () => ({ type: 'ws', url }),
+    sdk: () => {
+      ensureGlobalWebSocket();
+      return new WebSocketClientTransport(new URL(url));
+    },
+    sdkName: 'WebSocketClientTransport',
+  }),
+};
+
+/**
  * Starts what a network target needs and returns it.
  * @param {Exclude<TransportName, 'stdio' | 'docker'>} name
  * @returns {Promise<Opened>}
  */
 async function openNetworkTarget(name) {
-  const backend = await startBackend(name === 'sse' ? 'sse' : name === 'websocket' ? 'ws' : 'http');
+  const protocol = name === 'sse' ? 'sse' : name === 'websocket' ? 'ws' : 'http';
+  const backend = await startBackend(protocol);
   if (name === 'http-tcp-proxy') {
     const relay = await startRelay(backend.port);
-    const url = relay.url('/mcp');
     return {
       name,
       kinds: ['backend', 'cut', 'reset', 'stall'],
-      ours: () => ({ type: 'http', url }),
-      sdk: () => new StreamableHTTPClientTransport(new URL(url)),
-      sdkName: 'StreamableHTTPClientTransport',
+      ...CLIENTS.http(relay.url('/mcp')),
       async inject(kind, fault, victim) {
         if (kind === 'backend') return killAndRestart(backend, fault, victim);
         if (kind === 'stall')
@@ -109,15 +133,11 @@ async function openNetworkTarget(name) {
       await backend.stop();
       return { name, skipped: nginx.skipped };
     }
-    const url = nginx.url('/mcp');
-    const inject = serverFaults(backend);
     return {
       name,
       kinds: ['backend', 'cut', 'reset', 'stall'],
-      ours: () => ({ type: 'http', url }),
-      sdk: () => new StreamableHTTPClientTransport(new URL(url)),
-      sdkName: 'StreamableHTTPClientTransport',
-      inject,
+      ...CLIENTS.http(nginx.url('/mcp')),
+      inject: serverFaults(backend),
       async close() {
         await nginx.close();
         await backend.stop();
@@ -125,41 +145,12 @@ async function openNetworkTarget(name) {
       detail: nginx.version,
     };
   }
-  const inject = serverFaults(backend);
-  const close = () => backend.stop();
-  const kinds = /** @type {const} */ (['kill', 'cut', 'reset', 'stall']);
-  const url = backend.url;
-  if (name === 'http')
-    return {
-      name,
-      kinds,
-      ours: () => ({ type: 'http', url }),
-      sdk: () => new StreamableHTTPClientTransport(new URL(url)),
-      sdkName: 'StreamableHTTPClientTransport',
-      inject,
-      close,
-    };
-  if (name === 'sse')
-    return {
-      name,
-      kinds,
-      ours: () => ({ type: 'sse', url }),
-      sdk: () => new SSEClientTransport(new URL(url)),
-      sdkName: 'SSEClientTransport',
-      inject,
-      close,
-    };
   return {
     name,
-    kinds,
-    ours: () => ({ type: 'ws', url }),
-    sdk: () => {
-      ensureGlobalWebSocket();
-      return new WebSocketClientTransport(new URL(url));
-    },
-    sdkName: 'WebSocketClientTransport',
-    inject,
-    close,
+    kinds: ['kill', 'cut', 'reset', 'stall'],
+    ...CLIENTS[protocol](backend.url),
+    inject: serverFaults(backend),
+    close: () => backend.stop(),
   };
 }
 

@@ -3,7 +3,7 @@
 // UnauthorizedError carry.
 
 import { SdkHttpError, UnauthorizedError as SdkUnauthorizedError } from '@modelcontextprotocol/client';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { ConfigFileError } from '../src/config/error.js';
 import * as errors from '../src/errors.js';
 import {
@@ -28,12 +28,14 @@ import { AuthFailure, authOutcome } from '../src/transports/http/auth-step.js';
 type Errors = typeof errors;
 
 /**
- * A second, separate copy of src/errors.ts: the query string makes it another module, as a
- * second install of the package in node_modules would be.
+ * A second, separate copy of the error family (src/errors.ts and the src/errors/ files it
+ * re-exports): with the module registry reset, the import evaluates every file again, as a
+ * second install of the package in node_modules would. (A query string on src/errors.ts would
+ * copy only the barrel: the files it re-exports would be the same modules.)
  */
-async function secondCopy(tag: string): Promise<Errors> {
-  const url = new URL(`../src/errors.ts?copy=${tag}`, import.meta.url).href;
-  const copy = (await import(/* @vite-ignore */ url)) as Errors;
+async function secondCopy(): Promise<Errors> {
+  vi.resetModules();
+  const copy = (await import('../src/errors.js')) as Errors;
   expect(copy.LinkError).not.toBe(LinkError);
   return copy;
 }
@@ -108,7 +110,7 @@ describe('error brands', () => {
   });
 
   it('matches errors made by another copy of the package, both ways', async () => {
-    const copy = await secondCopy('both-ways');
+    const copy = await secondCopy();
     for (const [name, error, expected] of family(copy)) {
       expect(matches(errors, error), `${name} from the copy`).toEqual(expected);
     }
@@ -119,7 +121,7 @@ describe('error brands', () => {
   });
 
   it('does not depend on class names, which a minifier renames', async () => {
-    const copy = await secondCopy('minified');
+    const copy = await secondCopy();
     // What a minifier leaves of the copy: every class called by a one-letter name.
     for (const [index, name] of CLASSES.entries()) {
       Object.defineProperty(copy[name], 'name', { value: String.fromCharCode(97 + index) });
@@ -153,7 +155,7 @@ describe('error brands', () => {
   });
 
   it('keeps the SDK brands: HttpError is an SdkHttpError, UnauthorizedError the v2 UnauthorizedError', async () => {
-    const copy = await secondCopy('sdk');
+    const copy = await secondCopy();
     const http = new copy.HttpError('HTTP 404', { status: 404, statusText: 'Not Found', text: '' });
     expect(http).toBeInstanceOf(SdkHttpError);
     const unauthorized = new copy.UnauthorizedError('sign in');

@@ -203,7 +203,7 @@ export function scaleTables(scale) {
   if (r !== undefined) {
     const windows = r.histogram.flatMap((count, w) => (count > 0 ? [`${w * scale.windowMs}: ${count}`] : []));
     const downAfter = (/** @type {ScaleRun | undefined} */ run) =>
-      run?.down?.allDownMs === undefined ? 'n/a' : `${thousands(run.down.allDownMs)} ms`;
+      run?.down?.allDownMs === undefined ? 'never all at once' : `${thousands(run.down.allDownMs)} ms`;
     out(
       `Supervised fleet, attempts per ${scale.windowMs} ms window after the kill (window start ms: attempts): ${windows.join(', ')}. ` +
         `Every link was down ${downAfter(sup)} after the kill (bare sockets: ${downAfter(raw)}); the ` +

@@ -134,7 +134,7 @@ export async function runScale({ connections = SCALE.connections, downMs = SCALE
       else {
         const r = run.recovery;
         log(
-          `  scale ${kind}: backend killed, all down after ${run.down?.allDownMs?.toFixed(0)} ms, back after ` +
+          `  scale ${kind}: backend killed, all down after ${run.down?.allDownMs === undefined ? 'n/a (never all at once)' : `${run.down.allDownMs.toFixed(0)} ms`}, back after ` +
             `${run.down?.restartedMs.toFixed(0)} ms` +
             (r === undefined
               ? ''

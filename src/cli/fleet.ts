@@ -116,18 +116,20 @@ export class Fleet {
    * each server has opened, failed, or failed its first attempt.
    */
   async start(): Promise<void> {
+    let unsubscribe = (): void => {};
     const done = new Promise<void>((resolve) => {
       const check = (): void => {
         if (!this.rows().every(settled)) return;
         unsubscribe();
         resolve();
       };
-      const unsubscribe = this.subscribe(check);
+      unsubscribe = this.subscribe(check);
       queueMicrotask(check);
     });
     for (const name of this.supervisor.names) void this.#connect(name);
     // A client whose handshake failed closed its transport: the supervisor alone would wait forever.
-    await Promise.race([this.supervisor.start(), done]);
+    // Whichever wins, the row listener goes.
+    await Promise.race([this.supervisor.start(), done]).finally(unsubscribe);
   }
 
   /** Resolves when every client finished its handshake (or its server is not open), or after `ms`. */

@@ -12,7 +12,9 @@ import type { ConnectionMachine } from '../machines/connection.js';
 import { type ServerSummary, type SupervisorMachine, supervisorMachine } from '../machines/supervisor.js';
 import type { TransportConfig } from '../runtime/options/resolve.js';
 import { LifelineTransport } from '../runtime/transport.js';
+import { pacedClock } from './clock.js';
 import { fleetServers } from './options.js';
+import { indexScheduledEvents } from './scheduler.js';
 import { type ServerStatus, statusOf, summaryOf } from './status.js';
 import type { SupervisorCloseReport, SupervisorConfig } from './types.js';
 
@@ -33,7 +35,7 @@ const DEFAULT_CLOSE_DEADLINE_MS = 10_000;
  * (an actor transition, a socket or a process), and 1,000 in one turn held the event loop for
  * over 100 ms (docs/benchmarks.md, "1,000 connections in one process").
  */
-const START_SLICE = 32;
+const START_SLICE = 16;
 /** How often lifecycle changes reach the machine's context, at most (ms; see #report). */
 const REPORT_EVERY_MS = 100;
 
@@ -58,9 +60,13 @@ export class Supervisor {
     this.#closeDeadlineMs = config.closeDeadlineMs ?? DEFAULT_CLOSE_DEADLINE_MS;
 
     const options: Parameters<typeof createActor<SupervisorMachine>>[1] = {};
-    if (clock !== undefined) options.clock = clock as NonNullable<typeof options.clock>;
+    // Real time by default, paced: timers due together must not run all in one turn (./clock.ts).
+    options.clock = (clock ?? pacedClock()) as NonNullable<typeof options.clock>;
     if (config.inspect !== undefined) options.inspect = config.inspect;
     this.actor = createActor(supervisorMachine, options);
+    // Every connection and link actor of the fleet shares this system: stopping one must not
+    // walk every server's timers (./scheduler.ts).
+    indexScheduledEvents(this.actor.system);
     this.actor.start();
     for (const { name, config: server } of built) {
       const transport = this.#spawn(name, server);

@@ -12,7 +12,7 @@ import type { LinkError } from '../errors.js';
  * machine transition, the link actor stopped, the requests in flight failed): 1,000 of them in
  * one turn held the event loop for half a second (docs/benchmarks.md, "1,000 connections").
  */
-const DOWN_PER_TURN = 32;
+const DOWN_PER_TURN = 16;
 /** Reports waiting for a turn, oldest first. */
 const waitingDown: (() => void)[] = [];
 

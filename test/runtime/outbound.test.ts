@@ -192,3 +192,15 @@ describe('Outbound: a request that kills the server before it can respond', () =
     expect(queuedIds()).toEqual([]);
   });
 });
+
+describe('Outbound: a request whose signal is already aborted', () => {
+  it('is forgotten at once: its id is free again and a lost link answers nothing for it', () => {
+    const { outbound, delivered } = harness();
+    const request: JsonRpcRequest = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: {} };
+    outbound.track(request, { signal: AbortSignal.abort() });
+    expect(() => outbound.track(request, undefined)).not.toThrow();
+    outbound.settle(7);
+    outbound.linkLost(down, false);
+    expect(delivered).toEqual([]);
+  });
+});

@@ -3,7 +3,6 @@
 // reconnects when the engine answers again, the session is re-established). Each test has a private
 // dockerd (`instance`): the sweep runs once per process and engine, and a restart must not hit other files.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
@@ -18,14 +17,13 @@ import {
   dockerSuite,
   ourContainers,
 } from '../docker/index.js';
+import { DIST, spawnOwner } from '../docker/owner-process.js';
 import { closeAfterEach } from '../helpers/cleanup.js';
 import { killQuietly, waitFor } from '../helpers/processes.js';
 import { record, recordingLogger } from '../helpers/raw-client.js';
 
 const clientInfo = { name: 'lifeline-docker-recovery-test', version: '1.0.0' };
 const keep = closeAfterEach();
-/** The built library (`npm install` builds it through `prepare`): the child process imports it. */
-const DIST = new URL('../../dist/index.js', import.meta.url);
 
 function textOf(result: unknown): string {
   return ((result as { content: { text: string }[] }).content[0] as { text: string }).text;
@@ -36,46 +34,6 @@ function transportFor(suite: DockerSuite, extra: Partial<DockerConfig> = {}): Li
 }
 
 const ours = ourContainers;
-
-/** A child process that opens a Docker transport, prints `open`, and stays alive until killed. */
-function spawnOwner(suite: DockerSuite): {
-  child: ChildProcess;
-  opened: Promise<void>;
-  exited: Promise<void>;
-} {
-  const script = `
-    import { createTransport } from ${JSON.stringify(DIST.href)};
-    const transport = createTransport({
-      type: 'docker',
-      image: ${JSON.stringify(suite.image)},
-      network: 'none',
-      heartbeat: { intervalMs: 0 },
-      docker: { socketPath: ${JSON.stringify(suite.engine.socketPath)}, pull: 'never' },
-    });
-    await transport.start();
-    process.stdout.write('open\\n');
-    setInterval(() => {}, 60_000);
-  `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const opened = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('open\n')) resolve();
-    });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the owner process exited (${code ?? signal}) before opening:\n${stderr}`)),
-    );
-  });
-  return { child, opened, exited };
-}
 
 describeDocker('the Docker transport recovering on a real engine', () => {
   it(

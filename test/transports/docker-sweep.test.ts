@@ -21,12 +21,12 @@ import {
 } from '../../src/transports/docker/sweep.js';
 import {
   DOCKER_SETUP_TIMEOUT_MS,
-  type DockerSuite,
   describeDocker,
   dockerConfig,
   dockerSuite,
   ourContainers,
 } from '../docker/index.js';
+import { DIST, spawnOwner } from '../docker/owner-process.js';
 import { killQuietly } from '../helpers/processes.js';
 import { recordingLogger } from '../helpers/raw-client.js';
 
@@ -124,50 +124,6 @@ describe('when a sweep is due', () => {
   });
 });
 
-/** The built library (`npm run build`): the sibling process imports it. */
-const DIST = new URL('../../dist/index.js', import.meta.url);
-
-/** A sibling process that opens a Docker transport, prints `open`, and stays alive until killed. */
-function spawnOwner(suite: DockerSuite): {
-  child: ChildProcess;
-  opened: Promise<void>;
-  exited: Promise<void>;
-} {
-  const script = `
-    import { createTransport } from ${JSON.stringify(DIST.href)};
-    const transport = createTransport({
-      type: 'docker',
-      image: ${JSON.stringify(suite.image)},
-      network: 'none',
-      heartbeat: { intervalMs: 0 },
-      docker: { socketPath: ${JSON.stringify(suite.engine.socketPath)}, pull: 'never' },
-    });
-    await transport.start();
-    process.stdout.write('open\\n');
-    setInterval(() => {}, 60_000);
-  `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const opened = new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('open\n')) resolve();
-    });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`the sibling exited (${code ?? signal}) before opening:\n${stderr}`)),
-    );
-  });
-  return { child, opened, exited };
-}
-
 describeDocker('the orphan sweep of a long-lived process, on a real Docker engine', () => {
   const transports: LifelineTransport[] = [];
   afterEach(async () => {
@@ -203,7 +159,8 @@ describeDocker('the orphan sweep of a long-lived process, on a real Docker engin
       await open();
 
       // A sibling opens a container and dies without cleaning up.
-      const owner = spawnOwner(suite);
+      const owner = spawnOwner(suite, 'the sibling');
+      children.push(owner.child);
       await owner.opened;
       const pid = owner.child.pid as number;
       const left = (await ourContainers(suite)).filter(

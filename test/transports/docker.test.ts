@@ -140,6 +140,29 @@ describeDocker('the Docker transport on a real engine', () => {
     ).toEqual(expect.arrayContaining([ErrorCode.Parse, ErrorCode.InvalidEnvelope]));
   });
 
+  it('fails a request whose answer is over limits.maxMessageBytes with -32091 at once; the container and the connection stay', async () => {
+    const log = recordingLogger();
+    const { client, transport } = await connect('v1', {
+      logger: log.logger,
+      limits: { maxMessageBytes: 1_000_000 },
+    });
+    const started = Date.now();
+    const error = (await client.callTool({ name: 'big', arguments: { bytes: 2_000_000 } }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    )) as { code?: number; data?: { code?: string } } | undefined;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(error?.code).toBe(-32091);
+    expect(error?.data).toMatchObject({ code: ErrorCode.MessageTooLarge });
+    expect(log.messages('warn').some((text) => text.includes('exceeds limits.maxMessageBytes'))).toBe(true);
+    expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'still here' } }))).toBe(
+      'Echo: still here',
+    );
+    expect(transport.state).toBe('open');
+    expect(transport.stats.links).toBe(1);
+    expect(await ours()).toHaveLength(1);
+  });
+
   it('a `docker run -i --rm` stdio entry is lifted into a managed container', async () => {
     const log = recordingLogger();
     // The lifted link reaches the engine through DOCKER_HOST, as the docker CLI would.

@@ -108,6 +108,8 @@ export class Outbound {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     this.#requests.track(request, options, now, () => signal.removeEventListener('abort', onAbort));
+    // Aborted before it was sent: no 'abort' event comes any more, and no answer is expected.
+    if (signal.aborted) onAbort();
   }
 
   /** The client's id for an id on the wire (they differ for a re-issued request). */

@@ -14,6 +14,7 @@
  * @see https://github.com/nodejs/undici/blob/main/docs/docs/api/Errors.md (undici error codes)
  */
 
+import { ErrorCode } from '../../errors.js';
 import { HTTP_ROWS, WEBSOCKET_ROWS } from './http-rows.js';
 import { SOCKET_ROWS, UNDICI_ROWS } from './network-rows.js';
 import { DOCKER_ROWS, STDIO_ROWS } from './process-rows.js';
@@ -51,15 +52,22 @@ function must(map: Map<string, FaultRule>, key: string): FaultRule {
 
 /**
  * The rule for an error a network request failed with, by its `code` (undici's `UND_ERR_*`,
- * Node's `E*` socket codes). An unknown code is taken as the link going down (`other`).
+ * Node's `E*` socket codes; a `LIFELINE_ERR_NETWORK` wrapper by its cause's). An unknown code is
+ * taken as the link going down (`other`).
  */
 export function networkFault(error: unknown): FaultRule {
-  const { code, name, statusCode } = (error ?? {}) as {
+  const { code, name, statusCode, cause } = (error ?? {}) as {
     code?: unknown;
     name?: unknown;
     statusCode?: unknown;
+    cause?: unknown;
   };
+  // The HTTP client hands the links its errors wrapped (`LIFELINE_ERR_NETWORK`): the row is the
+  // one of the error underneath, not `other`.
+  if (code === ErrorCode.Network && cause !== undefined && cause !== null) return networkFault(cause);
   if (name === 'AbortError') return must(NETWORK, 'ABORT_ERR');
+  // undici's llhttp errors usually carry no code (`HTTPParserError`, code undefined).
+  if (name === 'HTTPParserError') return must(NETWORK, 'HPE_*');
   if (typeof code !== 'string') return must(NETWORK, 'other');
   // An error status thrown by an interceptor is a response: the status decides.
   if (

@@ -89,15 +89,22 @@ export function parseRpcError(text: string | undefined): { id: unknown; error: u
   }
 }
 
-/** Waits `ms`, or less when the signal aborts. */
-export function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Waits `ms`, or less when one of the signals aborts (the request's, the link's end): a server's
+ * `retry:` is unbounded, and a timer left running would hold the process open after a close.
+ */
+export function wait(ms: number, ...signals: (AbortSignal | undefined)[]): Promise<void> {
   return new Promise((resolve) => {
+    if (signals.some((signal) => signal?.aborted === true)) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      for (const signal of signals) signal?.removeEventListener('abort', done);
       resolve();
     }
-    signal?.addEventListener('abort', done, { once: true });
+    for (const signal of signals) signal?.addEventListener('abort', done, { once: true });
   });
 }

@@ -30,6 +30,8 @@ export interface ResponseStreamHost {
   endpoint: string;
   /** Whether the link still carries messages. */
   live(): boolean;
+  /** Aborted when the link ends: a wait before a resume ends with it. */
+  ended: AbortSignal;
   /** The link's current headers (session id, protocol version). */
   headers(): Record<string, string>;
   /** The server certainly cannot be reached: the link goes down. */
@@ -92,7 +94,7 @@ async function resume(
   sendOptions: LinkSendOptions | undefined,
   answered: () => boolean,
 ): Promise<StreamOutcome | undefined> {
-  await wait(previous.retryMs ?? host.options.resumeDelayMs, sendOptions?.signal);
+  await wait(previous.retryMs ?? host.options.resumeDelayMs, sendOptions?.signal, host.ended);
   if (!host.live() || sendOptions?.signal?.aborted) return undefined;
   const headers: Record<string, string> = { ...host.headers(), accept: 'text/event-stream' };
   headers['last-event-id'] = previous.lastEventId as string;

@@ -93,7 +93,7 @@ async function follow(
   let outcome: StreamOutcome | undefined = await read(first.body);
   for (let resumes = 0; !answered && outcome !== undefined && !outcome.aborted; resumes += 1) {
     if (outcome.lastEventId === undefined || resumes >= MAX_RESUMES || !host.live()) break;
-    await wait(outcome.retryMs ?? host.options.resumeDelayMs, signal);
+    await wait(outcome.retryMs ?? host.options.resumeDelayMs, signal, host.ended);
     if (!host.live() || signal?.aborted) break;
     const previous: StreamOutcome = outcome;
     const again = await get(host, previous.lastEventId as string, signal).catch(() => undefined);

@@ -84,6 +84,8 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
     let sessionId: string | undefined;
     let protocolVersion: string | undefined;
     const life = new LinkLife(sendBack);
+    // Aborted at the link's end: a response stream's wait before it resumes ends with the link.
+    const linkEnd = new AbortController();
 
     const down = (error: LinkError): void => {
       if (!life.live) return;
@@ -124,6 +126,7 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
       options,
       endpoint,
       live: () => life.live,
+      ended: linkEnd.signal,
       headers: commonHeaders,
       down,
       suspect: () => reach.suspect(),
@@ -304,6 +307,7 @@ export function runStreamableLink(options: StreamableLinkOptions, sink: LinkSink
     const shutdown = (): void => {
       life.finished = true;
       standby.stop();
+      linkEnd.abort();
       client.destroy();
     };
 

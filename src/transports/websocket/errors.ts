@@ -56,9 +56,27 @@ export function closedError(
 ): LinkError {
   const why = reason === '' ? '' : `: ${redact(reason, secrets).slice(0, 200)}`;
   const how = code === 1006 ? 'The connection to' : `The server closed the WebSocket (${code}${why}) at`;
-  return new LinkError(
-    ErrorCode.ConnectionLost,
-    `${how} ${where}${code === 1006 ? ' dropped without a close frame' : ''}`,
-    { retryable: closeFault(code).retryable },
+  return withoutStack(
+    () =>
+      new LinkError(
+        ErrorCode.ConnectionLost,
+        `${how} ${where}${code === 1006 ? ' dropped without a close frame' : ''}`,
+        { retryable: closeFault(code).retryable },
+      ),
   );
+}
+
+/**
+ * An error made without capturing a stack trace. For the closes of a socket: their stack holds
+ * only `ws` and Node frames, read by no one, and a backend that dies closes every socket to it
+ * in the same turn (1,000 traces were about 15 ms of that turn; docs/benchmarks.md).
+ */
+function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }

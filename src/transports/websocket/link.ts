@@ -83,7 +83,8 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
     let closeTimer: NodeJS.Timeout | undefined;
     let bodyTimer: NodeJS.Timeout | undefined;
     let refused = false;
-    const tunnel = new AbortController();
+    // Only a proxy's CONNECT needs aborting; an abort makes a DOMException with a stack trace.
+    const tunnel = proxy === undefined ? undefined : new AbortController();
 
     const socket = new WebSocket(options.url, [MCP_SUBPROTOCOL], {
       headers: withCookies(
@@ -95,7 +96,7 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
       // Compression costs ~300 KiB of zlib state per socket and CPU per frame; MCP messages are small.
       perMessageDeflate: false,
       followRedirects: false,
-      ...(proxy === undefined
+      ...(proxy === undefined || tunnel === undefined
         ? {}
         : {
             createConnection: tunnelThrough(
@@ -294,10 +295,12 @@ export function createWebSocketLink(options: WebSocketLinkOptions, sink: LinkSin
 
     return () => {
       life.finished = true;
-      tunnel.abort();
+      tunnel?.abort();
       clearTimeout(closeTimer);
       clearTimeout(bodyTimer);
-      settle(new LinkError(ErrorCode.Write, 'The link was stopped', { retryable: true }));
+      // An error (and its stack trace) only for someone waiting: a fleet's links stop by the thousand.
+      if (writers.size > 0 || pings.size > 0)
+        settle(new LinkError(ErrorCode.Write, 'The link was stopped', { retryable: true }));
       socket.removeAllListeners();
       // Terminating a socket mid-handshake emits an error: keep one listener so it cannot crash.
       socket.on('error', () => {});
