@@ -26,6 +26,7 @@ import { authCommand } from './auth.js';
 import { bridgeCommand } from './bridge.js';
 import { connectCommand } from './connect.js';
 import { demoCommand } from './demo.js';
+import { inspectCommand } from './inspect.js';
 import { statusCommand } from './status.js';
 import { watchCommand } from './watch.js';
 
@@ -65,6 +66,7 @@ const COMMANDS: readonly Command[] = [
   bridgeCommand,
   statusCommand,
   watchCommand,
+  inspectCommand,
   authCommand,
   demoCommand,
   statechartCommand,

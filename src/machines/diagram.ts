@@ -150,3 +150,94 @@ export const STATECHART_END = '<!-- statechart:end -->';
 export function toMarkdownBlock(machine: AnyStateMachine): string {
   return `${STATECHART_START}\n\`\`\`mermaid\n${toMermaid(machine)}\`\`\`\n${STATECHART_END}\n`;
 }
+
+/** One state of a {@link StateGraph}. */
+export interface StateGraphNode {
+  /** The state's path from the root, joined by `.` (`open`, `open.idle`). */
+  id: string;
+  label: string;
+  /** The parent state's id; absent at the top level. */
+  parent?: string;
+  kind: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  /** The state its parent enters first. */
+  initial: boolean;
+}
+
+/** One arrow of a {@link StateGraph}: a transition, labeled as in {@link toMermaid}. */
+export interface StateGraphEdge {
+  id: string;
+  source: string;
+  target: string;
+  label: string;
+}
+
+/**
+ * A statechart as plain data for a layout library (the `lifeline inspect` page lays it out with
+ * ELK): the states (compound ones hold their children through `parent`) and the transitions.
+ * Transitions on the root, taken in any state, have no arrow: they are listed in `global`.
+ */
+export interface StateGraph {
+  nodes: StateGraphNode[];
+  edges: StateGraphEdge[];
+  /** `close -> closing`: the root's transitions, which every state takes. */
+  global: string[];
+}
+
+/** The id of a state in a {@link StateGraph}: its path joined by `.`. */
+function graphId(node: AnyStateNode): string {
+  return node.path.join('.');
+}
+
+/**
+ * Returns a machine's {@link StateGraph}: states in document order, transitions in definition
+ * order. Transitions between the same two states share one edge, their labels on lines of their
+ * own; a transition without a target is a self-loop labeled with its actions.
+ */
+export function toGraph(machine: AnyStateMachine): StateGraph {
+  const root = machine.root as AnyStateNode;
+  const nodes: StateGraphNode[] = [];
+  const labels = new Map<string, { source: string; target: string; lines: string[] }>();
+  const edge = (source: string, target: string, label: string): void => {
+    const key = `${source}\u0000${target}`;
+    const found = labels.get(key);
+    if (found === undefined) labels.set(key, { source, target, lines: [label] });
+    else found.lines.push(label);
+  };
+  for (const node of descendants(root)) {
+    const parent = node.parent as AnyStateNode | undefined;
+    const initial = parent !== undefined && parent.type === 'compound' && parent.initial.target[0] === node;
+    nodes.push({
+      id: graphId(node),
+      label: node.key,
+      ...(parent !== undefined && parent !== root ? { parent: graphId(parent) } : {}),
+      kind: node.type,
+      initial,
+    });
+    const draw = (transition: AnyTransitionDefinition, eventless: boolean): void => {
+      const label = transitionLabel(transition, eventless);
+      const targets = (transition.target ?? []) as AnyStateNode[];
+      for (const target of targets.length === 0 ? [node] : targets)
+        edge(graphId(node), graphId(target), label);
+    };
+    for (const transitions of node.transitions.values()) {
+      for (const transition of transitions) draw(transition, false);
+    }
+    for (const transition of node.always ?? []) draw(transition, true);
+  }
+  const global: string[] = [];
+  for (const transitions of root.transitions.values()) {
+    for (const transition of transitions) {
+      const targets = (transition.target ?? []).map((node) => graphId(node as AnyStateNode));
+      global.push(
+        `${transitionLabel(transition, false)}${targets.length > 0 ? ` -> ${targets.join(', ')}` : ''}`,
+      );
+    }
+  }
+  const edges = [...labels.values()].map(({ source, target, lines }, index) => ({
+    id: `e${index}`,
+    source,
+    target,
+    label: lines.join('\n'),
+  }));
+  return { nodes, edges, global };
+}
