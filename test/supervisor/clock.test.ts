@@ -7,14 +7,29 @@ import { pacedClock } from '../../src/supervisor/clock.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Holds the loop until every timer set so far is due. Node stamps a timer with the current
+ * millisecond when it is set, so on a loaded machine a plain timer set just after the paced
+ * ones can fall a millisecond later and run a whole loop turn after them (CI saw exactly that).
+ * Once all are due before the loop gets back to its timers, they run in one pass, in the order
+ * they were set.
+ */
+const untilAllDue = (): void => {
+  const until = Date.now() + 3;
+  while (Date.now() < until) {
+    // Busy on purpose: a sleep would let the timers run.
+  }
+};
+
 describe('pacedClock', () => {
   it('runs timers that came due together at most perTurn per event-loop turn, in order', async () => {
     const clock = pacedClock(4);
     const ran: number[] = [];
     for (let i = 0; i < 10; i += 1) clock.setTimeout(() => ran.push(i), 1);
     // A plain timer of the same delay runs in the same pass of the timers as the paced ones.
-    const seen = await new Promise<number[]>((resolve) => setTimeout(() => resolve([...ran]), 1));
-    expect(seen).toEqual([]);
+    const seen = new Promise<number[]>((resolve) => setTimeout(() => resolve([...ran]), 1));
+    untilAllDue();
+    expect(await seen).toEqual([]);
     const perTurn: number[] = [];
     while (ran.length < 10) {
       const before = ran.length;
@@ -32,7 +47,9 @@ describe('pacedClock', () => {
     const waiting = clock.setTimeout(() => ran.push('b'), 1);
     const early = clock.setTimeout(() => ran.push('c'), 1);
     clock.clearTimeout(early);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    const passed = new Promise((resolve) => setTimeout(resolve, 1));
+    untilAllDue();
+    await passed;
     // 'a' ran (or is about to) and 'b' waits in the queue: clear it there.
     clock.clearTimeout(waiting);
     for (let i = 0; i < 5; i += 1) await turn();
