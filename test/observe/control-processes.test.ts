@@ -10,37 +10,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { attachAgent, findAgents } from '../../src/observe/control/client.js';
 import type { AgentStatus, ControlEvent } from '../../src/observe/control/protocol.js';
+import { privateRuntimeDir, useAgentCleanup } from '../helpers/agents.js';
 import { buildCli, cli, cliEnv, lifeline, repoRoot } from '../helpers/cli.js';
-import {
-  fixturePath,
-  isAlive,
-  killAll,
-  readPids,
-  removeTempFiles,
-  tempFile,
-  waitFor,
-} from '../helpers/processes.js';
+import { fixturePath, isAlive, readPids, tempFile, waitFor } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 const dist = join(repoRoot, 'dist', 'index.js');
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-const pidfiles: string[] = [];
+const agents = useAgentCleanup();
 
 beforeAll(() => buildCli(), 180_000);
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  for (const file of pidfiles.splice(0)) killAll(readPids(file).filter(isAlive));
-});
-afterAll(() => removeTempFiles());
-
-function privateRuntimeDir(): string {
-  const dir = tempFile('control-runtime');
-  mkdirSync(dir, { mode: 0o700 });
-  return dir;
-}
 
 function stringEnv(extra: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
@@ -63,8 +44,7 @@ async function statusFromAnotherProcess(
 describe('lifeline bridge publishes its connection', () => {
   it('shows another process its state, streams the outage, and removes its 0600 socket when it exits', async () => {
     const runtimeDir = privateRuntimeDir();
-    const pids = tempFile('control-bridge-pids');
-    pidfiles.push(pids);
+    const pids = agents.pidfile('control-bridge-pids');
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [
@@ -83,7 +63,7 @@ describe('lifeline bridge publishes its connection', () => {
     });
     const client = new Client({ name: 'desktop-host', version: '1.0.0' });
     await client.connect(transport);
-    cleanups.push(() => client.close());
+    agents.later(() => client.close());
     const bridgePid = transport.pid as number;
 
     const [seen] = await statusFromAnotherProcess(runtimeDir);
@@ -108,7 +88,7 @@ describe('lifeline bridge publishes its connection', () => {
       env: cliEnv({ XDG_RUNTIME_DIR: runtimeDir }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    cleanups.push(() => watch.exitCode === null && watch.kill('SIGKILL'));
+    agents.later(() => watch.exitCode === null && watch.kill('SIGKILL'));
     let watched = '';
     watch.stdout.on('data', (chunk: Buffer) => {
       watched += chunk.toString();
@@ -127,7 +107,7 @@ describe('lifeline bridge publishes its connection', () => {
     expect(statSync(join(runtimeDir, 'lifeline')).mode & 0o777).toBe(0o700);
 
     const watcher = await attachAgent(agent);
-    cleanups.push(() => watcher.close());
+    agents.later(() => watcher.close());
     const events: ControlEvent[] = [];
     await watcher.watch((event) => events.push(event));
     const [server] = readPids(pids);
@@ -177,7 +157,7 @@ describe('lifeline bridge with LIFELINE_CONTROL=0', () => {
     });
     const client = new Client({ name: 'desktop-host', version: '1.0.0' });
     await client.connect(transport);
-    cleanups.push(() => client.close());
+    agents.later(() => client.close());
     await client.ping();
     expect(existsSync(join(runtimeDir, 'lifeline')) ? readdirSync(join(runtimeDir, 'lifeline')) : []).toEqual(
       [],
@@ -206,7 +186,7 @@ describe("lifeline bridge with the config file's lifeline block", () => {
     });
     const client = new Client({ name: 'desktop-host', version: '1.0.0' });
     await client.connect(transport);
-    cleanups.push(() => client.close());
+    agents.later(() => client.close());
     expect(findAgents('desk', { dir: join(runtimeDir, 'lifeline') }).map((agent) => agent.pid)).toEqual([
       transport.pid,
     ]);
@@ -242,7 +222,7 @@ describe('a plain agent', () => {
       env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    agents.later(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();

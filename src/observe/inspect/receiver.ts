@@ -31,17 +31,20 @@ function eventType(event: unknown): string {
   return '';
 }
 
-/** A machine config's statechart, or null when it is not one XState reads. */
+/**
+ * A machine config's statechart; null for an actor without states (the inspector sends `{ id }`
+ * for promise and callback actors) or without a definition.
+ *
+ * @throws when the definition is not JSON, not an object, or a config XState refuses.
+ */
 export function graphOfDefinition(definition: unknown): StateGraph | null {
-  if (typeof definition !== 'string') return null;
-  try {
-    const config = JSON.parse(definition) as unknown;
-    if (typeof config !== 'object' || config === null) return null;
-    const graph = toGraph(createMachine(config as Parameters<typeof createMachine>[0]));
-    return graph.nodes.length === 0 ? null : graph;
-  } catch {
-    return null;
-  }
+  if (definition === undefined || definition === null) return null;
+  if (typeof definition !== 'string') throw new TypeError('the definition is not a string');
+  const config = JSON.parse(definition) as unknown;
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new TypeError('the definition is not a machine config');
+  const graph = toGraph(createMachine(config as Parameters<typeof createMachine>[0]));
+  return graph.nodes.length === 0 ? null : graph;
 }
 
 /** Reads one frame of an inspector's stream into the hub. */
@@ -63,16 +66,23 @@ export function receiveInspection(hub: InspectHub, frame: string): Received {
     status?: unknown;
   };
   switch (message.type) {
-    case '@xstate.actor':
+    case '@xstate.actor': {
+      let graph: StateGraph | null;
+      try {
+        graph = graphOfDefinition(message.definition);
+      } catch {
+        return 'ignored';
+      }
       hub.setActor({
         sessionId,
         name: text(message.name, sessionId),
         ...(typeof message.parentId === 'string' ? { parentId: message.parentId } : {}),
-        graph: graphOfDefinition(message.definition),
+        graph,
         value: snapshot.value ?? null,
         status: text(snapshot.status, 'active'),
       });
       return 'actor';
+    }
     case '@xstate.snapshot':
       hub.actorSnapshot(
         sessionId,
