@@ -102,6 +102,8 @@ describe('the packed package, installed in a project', () => {
         dependencies: {
           [pkg.name]: `file:../${tarball}`,
           '@modelcontextprotocol/sdk': localVersion('@modelcontextprotocol/sdk'),
+          // The README's inspector example: the WebSocket inspector lifeline inspect receives.
+          '@statelyai/inspect': localVersion('@statelyai/inspect'),
           typescript: localVersion('typescript'),
           '@types/node': localVersion('@types/node'),
         },
