@@ -4,6 +4,7 @@
 // last connection closes, on SIGTERM, and stale ones are cleaned up by the next lister.
 
 import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlError } from '../../src/errors.js';
@@ -151,5 +152,54 @@ describe('the folder and stale sockets', () => {
     mkdirSync(open);
     chmodSync(open, 0o755);
     expect(() => ensureControlDir(open)).toThrow(/is open to others/);
+  });
+});
+
+describe('bad input on the socket', () => {
+  it('answers a line that is not JSON with -32700 and an unknown method with -32601, cuts off a line over 64 KiB, and serves the next client', async () => {
+    const transport = open(fixture({}, { control: { name: 'bad input' } }));
+    await transport.start();
+    await waitFor(() => listAgents().length === 1, { message: 'not listed' });
+    const [agent] = listAgents();
+    const path = (agent as NonNullable<typeof agent>).path;
+
+    // A raw client: every line the agent writes, and when it hangs up.
+    const raw = (): { lines: unknown[]; send(text: string): void; closed: Promise<void> } => {
+      const socket = connect(path);
+      cleanups.push(() => socket.destroy());
+      const lines: unknown[] = [];
+      let buffer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n'); end !== -1; end = buffer.indexOf('\n')) {
+          lines.push(JSON.parse(buffer.slice(0, end)));
+          buffer = buffer.slice(end + 1);
+        }
+      });
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      return { lines, send: (text) => socket.write(text), closed };
+    };
+
+    const first = raw();
+    first.send('this is not JSON\n');
+    first.send(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'reboot' })}\n`);
+    first.send(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'status' })}\n`);
+    await waitFor(() => first.lines.length === 4, { message: `answers: ${JSON.stringify(first.lines)}` });
+    expect(first.lines[0]).toMatchObject({ method: 'hello' });
+    expect(first.lines[1]).toMatchObject({ id: null, error: { code: -32700 } });
+    expect(first.lines[2]).toMatchObject({ id: 1, error: { code: -32601 } });
+    expect(first.lines[3]).toMatchObject({ id: 2, result: { connections: [{ state: 'open' }] } });
+
+    const second = raw();
+    second.send(`{"jsonrpc":"2.0","id":3,"method":"status","params":{"pad":"${'x'.repeat(70 * 1024)}"}}\n`);
+    await second.closed;
+    expect(second.lines.some((line) => (line as { id?: unknown }).id === 3)).toBe(false);
+
+    // The agent and its connection are unharmed: a new client is served.
+    const client = await attachAgent(agent as NonNullable<typeof agent>);
+    cleanups.push(() => client.close());
+    expect((await client.status()).connections[0]).toMatchObject({ state: 'open' });
+    expect(transport.state).toBe('open');
   });
 });

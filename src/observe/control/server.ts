@@ -160,10 +160,15 @@ class ControlServer {
     while (newline !== -1) {
       const line = client.buffer.slice(0, newline);
       client.buffer = client.buffer.slice(newline + 1);
+      // A whole line over the limit can arrive in one read: it closes the client like a longer one.
+      if (Buffer.byteLength(line) > MAX_REQUEST_BYTES) {
+        client.socket.destroy();
+        return;
+      }
       if (line.trim() !== '') this.#request(client, line);
       newline = client.buffer.indexOf('\n');
     }
-    if (client.buffer.length > MAX_REQUEST_BYTES) client.socket.destroy();
+    if (Buffer.byteLength(client.buffer) > MAX_REQUEST_BYTES) client.socket.destroy();
   }
 
   #request(client: Client, line: string): void {
