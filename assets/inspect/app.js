@@ -962,7 +962,10 @@ const handlers = {
     renderAgents();
   },
   entries(msg) {
-    if (!appendEntries(logOf(msg.agent, msg.connection), msg.entries)) return;
+    const log = logOf(msg.agent, msg.connection);
+    // The connection's journal started again (a new transport of that name): its seqs restart at 1.
+    if (msg.reset) log.entries = [];
+    if (!appendEntries(log, msg.entries)) return;
     for (const view of connectionViews()) {
       if (model.mode === 'replay' || (view.agentKey === msg.agent && view.conn.name === msg.connection)) {
         renderConnectionHistory(view);

@@ -131,6 +131,26 @@ describe('toGraph of the connection lifecycle', () => {
   });
 });
 
+describe('the hub', () => {
+  it('skips entries it has, and starts a log afresh when a new journal of that name begins at 1', () => {
+    const hub = new InspectHub({ mode: 'live', lifecycle: toGraph(connectionMachine) });
+    const heard: PageMessage[] = [];
+    hub.subscribe((message) => heard.push(message));
+    const beat = (seq: number): JournalEntry => ({ kind: 'heartbeat', t: 1000 + seq, seq, rttMs: seq });
+    hub.addEntries('7', 'echo', [beat(1), beat(2), beat(3)]);
+    hub.addEntries('7', 'echo', [beat(2), beat(3), beat(4)]);
+    hub.addEntries('7', 'echo', [beat(1), beat(2)]);
+    expect(heard).toEqual([
+      { type: 'entries', agent: '7', connection: 'echo', entries: [beat(1), beat(2), beat(3)] },
+      { type: 'entries', agent: '7', connection: 'echo', entries: [beat(4)] },
+      { type: 'entries', agent: '7', connection: 'echo', entries: [beat(1), beat(2)], reset: true },
+    ]);
+    const logs = hub.welcome().filter((message) => message.type === 'entries');
+    expect(logs).toEqual([{ type: 'entries', agent: '7', connection: 'echo', entries: [beat(1), beat(2)] }]);
+    hub.close();
+  });
+});
+
 describe('replay of a journal file', () => {
   const t0 = Date.UTC(2026, 0, 2, 12, 0, 0);
   const outage = { code: 'LIFELINE_ERR_PROCESS_EXIT', message: 'the server exited with code 1' };

@@ -104,21 +104,26 @@ export class InspectHub {
     return this.#agents.size;
   }
 
-  /** Appends journal entries of one connection, skipping those it already has (by `seq`). */
+  /**
+   * Appends journal entries of one connection, skipping those it already has (by `seq`). An entry
+   * numbered 1 after others is a new journal (the process made a new transport of that name): the
+   * old entries give way to it, and pages are told to start that log afresh.
+   */
   addEntries(agent: string, connection: string, entries: readonly JournalEntry[]): void {
     let connections = this.#entries.get(agent);
     if (connections === undefined) {
       connections = new Map();
       this.#entries.set(agent, connections);
     }
-    const list = connections.get(connection) ?? [];
+    const last = connections.get(connection)?.at(-1)?.seq ?? 0;
+    const reset = last > 0 && entries[0]?.seq === 1;
+    const list = reset ? [] : (connections.get(connection) ?? []);
     connections.set(connection, list);
-    const last = list.at(-1)?.seq ?? 0;
-    const fresh = entries.filter((entry) => entry.seq > last);
+    const fresh = reset ? [...entries] : entries.filter((entry) => entry.seq > last);
     if (fresh.length === 0) return;
     list.push(...fresh);
     keepNewest(list, MAX_ENTRIES);
-    this.#send({ type: 'entries', agent, connection, entries: fresh });
+    this.#send({ type: 'entries', agent, connection, entries: fresh, ...(reset ? { reset: true } : {}) });
   }
 
   /** An actor was created (or its definition arrived again). */

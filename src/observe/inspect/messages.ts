@@ -38,7 +38,14 @@ export interface ActorView {
 export type PageMessage =
   | { type: 'hello'; mode: 'live' | 'replay'; source?: string; lifecycle: StateGraph; now: number }
   | { type: 'agents'; agents: AgentView[]; now: number }
-  | { type: 'entries'; agent: string; connection: string; entries: JournalEntry[] }
+  | {
+      type: 'entries';
+      agent: string;
+      connection: string;
+      entries: JournalEntry[];
+      /** The connection's journal started again (a new transport of that name): drop its old entries. */
+      reset?: true;
+    }
   | { type: 'actor'; actor: ActorView }
   | { type: 'actor.snapshot'; sessionId: string; value: unknown; status: string; event: string; t: number }
   | { type: 'actor.event'; sessionId: string; event: string; t: number };
