@@ -35,7 +35,6 @@ import { TransportObserver } from './lifecycle/observer.js';
 import { type LifecycleStatus, LifecycleTracker, logEntered, notSendableError } from './lifecycle/status.js';
 import { Waiters } from './lifecycle/waiters.js';
 import { createRedactingLogger, type RuntimeLogger } from './logger.js';
-import { createTransportMetrics, type TransportMetrics } from './metrics/instruments.js';
 import { type Clock, type ResolvedConfig, resolveConfig, type TransportConfig } from './options/resolve.js';
 import { SessionRecord } from './session/record.js';
 import type { ActorHost, TransportStats } from './transport-types.js';
@@ -90,14 +89,12 @@ export class LifelineTransport {
   #failed = 0;
   #active = false;
   readonly #lifecycle: LifecycleTracker;
-  /** The journal and the control socket's view (docs/observability.md). */
+  /** The journal, the control socket's view and the metrics (docs/observability.md). */
   readonly #observer: TransportObserver;
   /** Resolves once every resource a link started is gone (a container's removal). */
   #released: (() => Promise<void>) | undefined;
   /** The token keeper, with an `authProvider`. */
   readonly #auth: TransportAuth | undefined;
-  /** Its OpenTelemetry metrics, when `@opentelemetry/api` is installed (docs/observability.md#metrics). */
-  readonly #metrics: TransportMetrics | undefined;
 
   constructor(config: TransportConfig, host?: ActorHost) {
     this.#config = resolveConfig(config);
@@ -107,13 +104,6 @@ export class LifelineTransport {
     this.#clock = config.clock ?? realClock;
     const clock = this.#clock;
     this.#now = clock.now === undefined ? Date.now : () => (clock.now as () => number)();
-    this.#metrics = createTransportMetrics({
-      server: this.#config.name,
-      transport: this.#config.type === 'http' || this.#config.type === 'ws' ? 'tcp' : 'pipe',
-      state: () => this.#lifecycle.status.state,
-      queued: () => this.#outbound.queued,
-      protocolVersion: () => this.#session.protocolVersion,
-    });
     ({ outbound: this.#outbound, conduit: this.#conduit } = createDataPath({
       config: this.#config,
       log: this.#log,
@@ -128,7 +118,7 @@ export class LifelineTransport {
       sessionId: (sessionId) => {
         this.sessionId = sessionId;
       },
-      metrics: this.#metrics,
+      metrics: this.#observer.metrics,
     }));
     this.#conduit.observer = this.#observer;
     this.#stderr = this.#config.stdio?.stderr === 'pipe' ? new PassThrough() : null;
@@ -355,7 +345,6 @@ export class LifelineTransport {
   #onStateEntered(state: ConnectionState, status: LifecycleStatus): void {
     this.#observer.changed(status);
     logEntered(this.#log, status, this.#conduit.link?.pid);
-    if (state === 'connecting' && status.attempt > 0) this.#metrics?.reconnect();
     if (state === 'open') this.#waiters.opened();
     else if (state === 'failed')
       this.#onFailed(status.error ?? new StateError(ErrorCode.Closed, 'The connection failed'));

@@ -30,7 +30,7 @@ export interface DataPathHost {
   send(event: ConnectionEvent): void;
   /** The HTTP session id changed (`transport.sessionId`). */
   sessionId(sessionId: string | undefined): void;
-  /** The transport's metrics, when `@opentelemetry/api` is installed. */
+  /** Where each request's end is recorded, when `@opentelemetry/api` is installed. */
   metrics?: TransportMetrics | undefined;
 }
 
@@ -61,7 +61,6 @@ export function createDataPath(host: DataPathHost): { outbound: Outbound; condui
     inbound,
     send: (event) => host.send(event),
     sessionId: (sessionId) => host.sessionId(sessionId),
-    metrics: host.metrics,
   });
   return { outbound, conduit };
 }

@@ -17,7 +17,6 @@ import {
 import type { LinkHandle, LinkSink } from '../../link/contract.js';
 import type { ConnectionEvent } from '../../machines/connection.js';
 import type { RuntimeLogger } from '../logger.js';
-import type { TransportMetrics } from '../metrics/instruments.js';
 import type { Clock, ResolvedConfig } from '../options/resolve.js';
 import { SessionKeeper } from '../session/keeper.js';
 import { isInternalId, maskSessionId, type SessionRecord } from '../session/record.js';
@@ -37,8 +36,6 @@ export interface ConduitHost {
   send(event: ConnectionEvent): void;
   /** The HTTP session id changed (`transport.sessionId`). */
   sessionId(sessionId: string | undefined): void;
-  /** Where heartbeat round trips are recorded, when metrics are on. */
-  metrics?: TransportMetrics | undefined;
 }
 
 /** Who hears what the data path sees of the connection's life (the journal). */
@@ -313,7 +310,6 @@ export class Conduit {
   /** A probe that went to the server came back: its round trip is the heartbeat's RTT. */
   #heartbeatAnswered(): void {
     const rttMs = this.#host.now() - this.#probedAt;
-    this.#host.metrics?.heartbeat(rttMs);
     this.observer?.heartbeat(rttMs);
   }
 

@@ -24,7 +24,12 @@ import {
   StateError,
 } from '../../errors.js';
 import type { LinkSendOptions } from '../../link/contract.js';
-import type { RequestFailure, TransportMetrics } from '../metrics/instruments.js';
+import {
+  failureOfAnswer,
+  failureOfError,
+  type RequestFailure,
+  type TransportMetrics,
+} from '../metrics/instruments.js';
 import type { Clock, QueuePolicy } from '../options/resolve.js';
 import { INTERNAL_ID_PREFIX } from '../session/record.js';
 import { hadResponse, MAX_REISSUES, MAX_RESENDS, mayGoAgain, type UnansweredFate } from './budgets.js';
@@ -139,7 +144,7 @@ export class Outbound {
       this.#queue.push(message, this.#host.now());
     } catch (error) {
       if ('id' in message && 'method' in message)
-        this.#ended(this.#requests.settle(message.id), { type: failureType(error as Error) });
+        this.#ended(this.#requests.settle(message.id), failureOfError(error as Error));
       throw error;
     }
     this.#expiry.schedule();
@@ -195,8 +200,7 @@ export class Outbound {
         }
       }
     }
-    this.#queue.unshift({ message, bytes: 0, queuedAt: this.#host.now() });
-    this.#expiry.schedule();
+    this.#sendFirst(message);
   }
 
   /**
@@ -230,8 +234,7 @@ export class Outbound {
         // Sent again at once it would meet the same dying server (a listener that still accepts
         // and resets, a pooled socket not yet seen closed) and could loop: the next link, after
         // the backoff, takes it.
-        this.#queue.unshift({ message: this.#reissue(entry, false), bytes: 0, queuedAt: this.#host.now() });
-        this.#expiry.schedule();
+        this.#sendFirst(this.#reissue(entry, false));
         return 'next-link';
       }
     }
@@ -280,8 +283,12 @@ export class Outbound {
    */
   #decideLost(entry: RequestEntry, lost: LostLink, responded: boolean): void {
     const again = this.#afterLoss(entry, lost, responded);
-    if (again === undefined) return;
-    this.#queue.unshift({ message: again, bytes: 0, queuedAt: this.#host.now() });
+    if (again !== undefined) this.#sendFirst(again);
+  }
+
+  /** Puts a message at the front of the queue: the next link sends it first. */
+  #sendFirst(message: JsonRpcMessage): void {
+    this.#queue.unshift({ message, bytes: 0, queuedAt: this.#host.now() });
     this.#expiry.schedule();
   }
 
@@ -333,7 +340,7 @@ export class Outbound {
     }
     this.#host.countFailure();
     if (request !== undefined)
-      this.#ended(this.#requests.settle(this.clientId(request.id)), { type: failureType(error) });
+      this.#ended(this.#requests.settle(this.clientId(request.id)), failureOfError(error));
     if (awaited && !(error instanceof LinkError && error.code === ErrorCode.Write)) return error;
     this.#host.report(error);
     return undefined;
@@ -361,11 +368,8 @@ export class Outbound {
     for (const entry of this.#queue.drain()) {
       if (!('id' in entry.message && 'method' in entry.message)) notifications += 1;
     }
-    for (const entry of this.#requests.takeAll()) {
-      const response = connectionLostResponse(entry.request.id, cause, closed);
-      this.#ended(entry, answerFailure(response));
-      this.#fail(response);
-    }
+    for (const entry of this.#requests.takeAll())
+      this.#fail(entry, connectionLostResponse(entry.request.id, cause, closed));
     if (notifications > 0) {
       for (let i = 0; i < notifications; i += 1) this.#host.countFailure();
       this.#host.report(
@@ -393,8 +397,7 @@ export class Outbound {
 
   #settleWith(entry: RequestEntry, response: JsonRpcErrorResponse): void {
     this.#requests.settle(entry.request.id);
-    this.#ended(entry, answerFailure(response));
-    this.#fail(response);
+    this.#fail(entry, response);
   }
 
   /** Records a request's end in the metrics (when on); `failure` when it ended in an error. */
@@ -403,7 +406,9 @@ export class Outbound {
     this.#host.metrics.requestEnded(entry.request.method, this.#host.now() - entry.startedAt, failure);
   }
 
-  #fail(response: JsonRpcErrorResponse): void {
+  /** Answers a request (taken from the table) with a synthesized error, and counts it. */
+  #fail(entry: RequestEntry, response: JsonRpcErrorResponse): void {
+    this.#ended(entry, failureOfAnswer(response));
     this.#host.countFailure();
     this.#host.deliver(response);
   }
@@ -414,26 +419,9 @@ export class Outbound {
     if ('id' in message && 'method' in message) {
       const clientId = this.clientId(message.id);
       const entry = this.#requests.settle(clientId);
-      if (entry !== undefined) {
-        const response = expiredResponse(clientId, requestMs);
-        this.#ended(entry, answerFailure(response));
-        this.#fail(response);
-      }
+      if (entry !== undefined) this.#fail(entry, expiredResponse(clientId, requestMs));
     } else {
       this.#host.countFailure();
     }
   }
-}
-
-/** A synthesized answer's failure: its lifeline code as `error.type`, and its JSON-RPC code. */
-function answerFailure(response: JsonRpcErrorResponse): RequestFailure {
-  const data = response.error.data as { code?: unknown } | undefined;
-  const code = response.error.code;
-  return { type: typeof data?.code === 'string' ? data.code : String(code), status: code };
-}
-
-/** A failed write's `error.type`: its lifeline code, else the error's class name. */
-function failureType(error: Error): string {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : error.name;
 }

@@ -1,8 +1,9 @@
 /**
  * What a transport shows an observer (docs/observability.md): its journal, fed from the
- * lifecycle (every state entered, every reconnect attempt) and from errors, and its
- * publication on the process's control socket while it runs. The data path reports the
- * heartbeat's round trips and re-established sessions to the same journal directly.
+ * lifecycle (every state entered, every reconnect attempt) and from errors; its publication on
+ * the process's control socket while it runs; and its OpenTelemetry metrics, which count the
+ * same reconnects and heartbeats. The data path reports the heartbeat's round trips and
+ * re-established sessions here, and each request's end to `metrics` directly.
  */
 
 import type { ConnectionState } from '../../machines/connection.js';
@@ -11,6 +12,7 @@ import { type ControlSource, publishConnection } from '../../observe/control/ser
 import { journalError } from '../../observe/journal/entry.js';
 import { ConnectionJournal } from '../../observe/journal/journal.js';
 import type { RuntimeLogger } from '../logger.js';
+import { createTransportMetrics, type TransportMetrics } from '../metrics/instruments.js';
 import type { ResolvedConfig } from '../options/resolve.js';
 import type { TransportStats } from '../transport-types.js';
 import type { LifecycleStatus } from './status.js';
@@ -28,6 +30,8 @@ export class TransportObserver implements ControlSource {
   readonly name: string;
   /** The journal; undefined with `journal: false`. */
   readonly journal: ConnectionJournal | undefined;
+  /** The metrics, when `@opentelemetry/api` is installed (docs/observability.md#metrics). */
+  readonly metrics: TransportMetrics | undefined;
   readonly #config: ResolvedConfig;
   readonly #log: RuntimeLogger;
   readonly #transport: ObservedTransport;
@@ -43,6 +47,13 @@ export class TransportObserver implements ControlSource {
     this.#transport = transport;
     // Made before the connection actor, which starts idle.
     this.#state = 'idle';
+    this.metrics = createTransportMetrics({
+      server: config.name,
+      transport: config.type === 'http' || config.type === 'ws' ? 'tcp' : 'pipe',
+      state: () => transport.status.state,
+      queued: () => transport.stats.queued,
+      protocolVersion: () => transport.status.protocolVersion,
+    });
     this.journal =
       config.journal === undefined
         ? undefined
@@ -67,6 +78,8 @@ export class TransportObserver implements ControlSource {
     const from = this.#state;
     if (status.state === from) return;
     this.#state = status.state;
+    const attempt = status.state === 'connecting' && status.attempt > 0;
+    if (attempt) this.metrics?.reconnect();
     const journal = this.journal;
     if (journal === undefined) return;
     const entry: Parameters<ConnectionJournal['record']>[0] = {
@@ -81,8 +94,7 @@ export class TransportObserver implements ControlSource {
       if (error !== undefined) entry.error = error;
     }
     journal.record(entry);
-    if (status.state === 'connecting' && status.attempt > 0)
-      journal.record({ kind: 'attempt', attempt: status.attempt });
+    if (attempt) journal.record({ kind: 'attempt', attempt: status.attempt });
   }
 
   /** An error reported through `onerror`. */
@@ -93,6 +105,7 @@ export class TransportObserver implements ControlSource {
   /** A heartbeat probe came back after `rttMs`. */
   heartbeat(rttMs: number): void {
     this.#heartbeatRttMs = rttMs;
+    this.metrics?.heartbeat(rttMs);
     this.journal?.record({ kind: 'heartbeat', rttMs });
   }
 

@@ -11,6 +11,7 @@
  * fields: the data path pays nothing for them.
  */
 
+import type { JsonRpcErrorResponse } from '../../codec/jsonrpc.js';
 import type { ConnectionState } from '../../machines/connection.js';
 import {
   type BatchResultLike,
@@ -68,6 +69,19 @@ const STATES: readonly ConnectionState[] = [
 export interface RequestFailure {
   type: string;
   status?: number | undefined;
+}
+
+/** A synthesized answer's failure: its lifeline code as `error.type`, and its JSON-RPC code. */
+export function failureOfAnswer(response: JsonRpcErrorResponse): RequestFailure {
+  const data = response.error.data as { code?: unknown } | undefined;
+  const code = response.error.code;
+  return { type: typeof data?.code === 'string' ? data.code : String(code), status: code };
+}
+
+/** A failed write's failure: its lifeline code as `error.type`, else the error's class name. */
+export function failureOfError(error: Error): RequestFailure {
+  const code = (error as { code?: unknown }).code;
+  return { type: typeof code === 'string' ? code : error.name };
 }
 
 /** What a transport lets its metrics read at collection time. */
