@@ -61,7 +61,7 @@ function collect(child: ChildProcess): { out: () => string; err: () => string } 
   return { out: () => out, err: () => err };
 }
 
-/** Stops a child with SIGTERM, then SIGKILL if it lingers. */
+/** Stops a child with SIGTERM, then SIGKILL if it has not exited within 5 s (a deadline, not a sleep). */
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -86,7 +86,9 @@ function startAgent(runtimeDir: string, pids: string, http: ChildPeer): ChildPro
     import { createSupervisor } from ${JSON.stringify(dist)};
     const supervisor = createSupervisor({
       servers: ${JSON.stringify(servers)},
-      defaults: { reconnect: { initialDelayMs: 1500, maxDelayMs: 1500 }, heartbeat: { intervalMs: 1000, timeoutMs: 2000 } },
+      // Real processes and a real browser, so real time: the retry delay is the window in which
+      // the page must show 'reconnecting'; heartbeats every second give the page a round trip.
+      defaults: { reconnect: { initialDelayMs: 1000, maxDelayMs: 1000 }, heartbeat: { intervalMs: 1000, timeoutMs: 2000 } },
       control: { name: 'page-test' },
     });
     for (const name of supervisor.names) {
